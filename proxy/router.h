@@ -21,7 +21,9 @@ struct RouteTarget {
 // of the tenant's `hosts` or the path is under the tenant's `path_prefix`; a plain route matches
 // when every condition it sets holds (`hosts`, `path_prefix`). Prefixes are segment-exact
 // (`/client/demo/` matches `/client/demo` and `/client/demo/x`, never `/client/demo2`) and
-// compared without regard to case, as IIS does.
+// compared without regard to case, as IIS does. A tenant route sends to the tenant's cluster
+// (the route's `cluster` only when the tenant names none); a tenant route naming an unknown
+// tenant, or a tenant with neither hosts nor prefix, matches nothing.
 class Router {
 public:
   Router(const config::Listener& listener, const config::Config& config);

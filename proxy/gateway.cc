@@ -1,0 +1,276 @@
+#include "proxy/gateway.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "common/logging.h"
+#include "proxy/admin.h"
+
+namespace bulwark::proxy {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+namespace {
+
+constexpr auto kDrainPoll = std::chrono::milliseconds(50);
+
+// Endpoint addresses are resolved once, at start. A name that does not resolve is an error.
+bool resolveEndpoints(ClusterRuntime& cluster, asio::io_context& context,
+                      std::vector<std::string>& errors) {
+  tcp::resolver resolver(context);
+  for (const auto& endpoint : cluster.config.endpoints) {
+    boost::system::error_code ec;
+    auto results = resolver.resolve(endpoint.address.host, std::to_string(endpoint.address.port),
+                                    tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      errors.push_back(fmt::format("cluster {}: endpoint {}: cannot resolve: {}",
+                                   cluster.config.name, endpoint.address.toString(),
+                                   ec ? ec.message() : "no address"));
+      return false;
+    }
+    cluster.addresses.push_back(results.begin()->endpoint());
+  }
+  return true;
+}
+
+uint32_t workerCount(uint32_t configured) {
+  if (configured != 0) {
+    return configured;
+  }
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+// TODO(proxy): the firewall, inspection, request-sanity, health-check, outlier-ejection,
+// priority and load-balancing keys load and validate, but this version does not act on them yet
+// (round robin over every endpoint, nothing filtered). Until it does, each one a config sets is
+// named at start so that nobody believes a policy is enforced when it is not; operators who need
+// these today must keep their current firewall and load balancer in front.
+std::vector<std::string> notYetEnforced(const config::Config& config) {
+  std::vector<std::string> keys;
+  const auto& fw = config.firewall;
+  if (!fw.deny.empty() || !fw.allow.empty() || fw.max_connections_per_ip != 0 ||
+      fw.request_rate_per_ip) {
+    keys.emplace_back("firewall");
+  }
+  const auto& in = config.inspection;
+  if (!in.rules.empty() || !in.domain_lists.empty() || !in.url_lists.empty() ||
+      !in.ip_lists.empty()) {
+    keys.emplace_back("inspection");
+  }
+  if (config.desync_mitigation != config::DesyncMode::Defensive) {
+    keys.emplace_back("desync_mitigation");
+  }
+  for (const auto& cluster : config.clusters) {
+    if (cluster.health_check) {
+      keys.push_back("clusters[" + cluster.name + "].health_check");
+    }
+    if (cluster.lb_policy != config::LbPolicy::RoundRobin) {
+      keys.push_back("clusters[" + cluster.name + "].lb_policy");
+    }
+    for (const auto& endpoint : cluster.endpoints) {
+      if (endpoint.priority != 0 || endpoint.weight != 1) {
+        keys.push_back("clusters[" + cluster.name + "].endpoints[].priority/weight");
+        break;
+      }
+    }
+  }
+  return keys;
+}
+
+}  // namespace
+
+Gateway::Gateway(config::Config config) : config_(std::move(config)) {}
+
+Gateway::~Gateway() {
+  for (auto& worker : workers_) {
+    worker->stop();
+  }
+}
+
+bool Gateway::start(std::vector<std::string>& errors) {
+  for (const auto& key : notYetEnforced(config_)) {
+    log(LogArea::Config).warn("config key={} is accepted but not enforced by this version", key);
+  }
+  if (!buildRuntime(errors) || !startWorkers(errors)) {
+    return false;
+  }
+  std::string error;
+  admin_ = std::make_unique<SimpleServer>(control_, "admin", makeAdminHandler(state_));
+  if (!admin_->listen(config_.admin.address, error)) {
+    errors.push_back(error);
+    return false;
+  }
+  log(LogArea::Admin).info("admin up address={}:{}", config_.admin.address.host, admin_->port());
+  if (config_.demo_upstream) {
+    demo_ = std::make_unique<SimpleServer>(control_, "demo upstream", makeDemoHandler());
+    if (!demo_->listen(config_.demo_upstream->address, error)) {
+      errors.push_back(error);
+      return false;
+    }
+    log(LogArea::Proxy).info("demo upstream up address={}",
+                             config_.demo_upstream->address.toString());
+  }
+  for (auto& worker : workers_) {
+    worker->start();
+  }
+  armTicketRotation();
+  return true;
+}
+
+bool Gateway::buildRuntime(std::vector<std::string>& errors) {
+  runtime_ = std::make_shared<Runtime>();
+  runtime_->config = config_;
+  const config::Config& config = runtime_->config;
+  for (const auto& listener : config.listeners) {
+    auto built = std::make_unique<ListenerRuntime>(listener, config);
+    if (listener.tls) {
+      built->tls = tls::ServerContext::create(*listener.tls, listener.name, errors);
+    }
+    runtime_->listeners.push_back(std::move(built));
+  }
+  for (const auto& cluster : config.clusters) {
+    auto built = std::make_unique<ClusterRuntime>(cluster);
+    built->index = runtime_->clusters.size();
+    resolveEndpoints(*built, control_, errors);
+    if (cluster.upstream_tls) {
+      built->tls = tls::ClientContext::create(*cluster.upstream_tls, cluster.name, errors);
+    }
+    runtime_->clusters.push_back(std::move(built));
+  }
+  return errors.empty();
+}
+
+bool Gateway::startWorkers(std::vector<std::string>& errors) {
+  // The first worker binds the configured ports; the others bind the ports it got, so that a
+  // port 0 in the config means one free port shared by all workers (SO_REUSEPORT).
+  const uint32_t count = workerCount(config_.workers);
+  std::vector<uint16_t> ports(runtime_->listeners.size(), 0);
+  std::string access_error;
+  auto access_log = AccessLogSink::open(config_.logging.access_log, access_error);
+  if (!access_log) {
+    errors.push_back(access_error);
+    return false;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    auto worker = std::make_unique<Worker>(i, runtime_, access_log, state_);
+    std::string error;
+    if (!worker->bind(ports, error)) {
+      errors.push_back(error);
+      return false;
+    }
+    if (i == 0) {
+      for (size_t l = 0; l < ports.size(); ++l) {
+        ports[l] = worker->boundPort(l);
+      }
+    }
+    workers_.push_back(std::move(worker));
+  }
+  for (size_t l = 0; l < ports.size(); ++l) {
+    auto& listener = *runtime_->listeners[l];
+    listener.bound = tcp::endpoint(asio::ip::make_address(listener.config.address.host), ports[l]);
+    log(LogArea::Proxy).info("listener up name={} address={}:{} tls={} workers={}",
+                             listener.config.name, listener.config.address.host, ports[l],
+                             listener.tls ? "on" : "off", count);
+  }
+  return true;
+}
+
+void Gateway::armTicketRotation() {
+  // Every TLS listener rotates on its own period; the shortest one drives the timer.
+  std::optional<std::chrono::milliseconds> period;
+  for (const auto& listener : runtime_->listeners) {
+    if (listener->tls) {
+      const auto p = listener->config.tls->session_ticket_rotation;
+      period = period ? std::min(*period, p) : p;
+    }
+  }
+  if (!period || period->count() <= 0) {
+    return;
+  }
+  ticket_timer_ = std::make_unique<asio::steady_timer>(control_, *period);
+  ticket_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec || state_.draining) {
+      return;
+    }
+    for (const auto& listener : runtime_->listeners) {
+      if (listener->tls) {
+        listener->tls->rotateTicketKeys();
+      }
+    }
+    log(LogArea::Tls).info("session ticket keys rotated");
+    armTicketRotation();
+  });
+}
+
+int Gateway::run() {
+  asio::signal_set signals(control_, SIGTERM, SIGINT);
+  signals.async_wait([this](boost::system::error_code ec, int signal) {
+    if (!ec) {
+      log(LogArea::Proxy).info("signal received signal={} action=drain", signal);
+      beginDrain();
+    }
+  });
+  control_.run();
+  finish();
+  return 0;
+}
+
+void Gateway::beginDrain() {
+  if (state_.draining.exchange(true)) {
+    return;
+  }
+  log(LogArea::Proxy).info("drain started delay={}ms timeout={}ms",
+                           config_.drain.delay.count(), config_.drain.timeout.count());
+  if (ticket_timer_) {
+    ticket_timer_->cancel();
+  }
+  drain_timer_ = std::make_unique<asio::steady_timer>(control_, config_.drain.delay);
+  drain_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec) {
+      return;
+    }
+    for (auto& worker : workers_) {
+      worker->drain();
+    }
+    waitForDrain(std::chrono::steady_clock::now() + config_.drain.timeout);
+  });
+}
+
+void Gateway::waitForDrain(std::chrono::steady_clock::time_point deadline) {
+  size_t open = 0;
+  for (const auto& worker : workers_) {
+    open += worker->sessionCount();
+  }
+  if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (open != 0) {
+      log(LogArea::Proxy).warn("drain deadline reached open_connections={}", open);
+    }
+    control_.stop();
+    return;
+  }
+  drain_timer_->expires_after(kDrainPoll);
+  drain_timer_->async_wait([this, deadline](boost::system::error_code ec) {
+    if (!ec) {
+      waitForDrain(deadline);
+    }
+  });
+}
+
+void Gateway::finish() {
+  if (admin_) {
+    admin_->close();
+  }
+  if (demo_) {
+    demo_->close();
+  }
+  for (auto& worker : workers_) {
+    worker->stop();
+  }
+  log(LogArea::Proxy).info("drain finished, exiting");
+}
+
+}  // namespace bulwark::proxy

@@ -1,0 +1,369 @@
+#include "proxy/session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "common/logging.h"
+#include "common/strings.h"
+#include "proxy/headers.h"
+#include "proxy/worker.h"
+
+namespace bulwark::proxy {
+namespace http = beast::http;
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kBodyChunk = Session::kBodyChunk;
+constexpr size_t kFirstRead = 16 * 1024;
+
+Stream makeStream(const ListenerRuntime& listener, tcp::socket socket) {
+  if (listener.tls) {
+    return Stream(std::move(socket), listener.tls->context());
+  }
+  return Stream(std::move(socket));
+}
+
+}  // namespace
+
+bool peerClosed(const beast::error_code& ec) noexcept {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+std::string_view connectionStateName(ConnectionState state) noexcept {
+  switch (state) {
+  case ConnectionState::TlsHandshake:
+    return "tls_handshake";
+  case ConnectionState::Idle:
+    return "idle";
+  case ConnectionState::ReadingRequest:
+    return "reading_request";
+  case ConnectionState::WaitingUpstream:
+    return "waiting_upstream";
+  case ConnectionState::WritingResponse:
+    return "writing_response";
+  case ConnectionState::Draining:
+    return "draining";
+  }
+  return "unknown";
+}
+
+Session::Session(Worker& worker, const ListenerRuntime& listener, tcp::socket socket)
+    : worker_(worker), listener_(listener), runtime_(worker.runtime()),
+      stream_(makeStream(listener, std::move(socket))), id_(worker.nextConnectionId()),
+      header_deadline_(stream_.get_executor()), body_buffer_(new char[kBodyChunk]) {
+  beast::error_code ec;
+  const auto peer = stream_.tcpStream().socket().remote_endpoint(ec);
+  if (!ec) {
+    client_address_ = peer.address().to_string();
+    client_port_ = peer.port();
+  }
+  listener_.stats.cx_total.inc();
+  listener_.stats.cx_active.add();
+  worker_.addSession(this);
+}
+
+Session::~Session() {
+  listener_.stats.cx_active.sub();
+  worker_.removeSession(this);
+}
+
+void Session::drain() noexcept {
+  drain_requested_ = true;
+  if (state_ == ConnectionState::Idle || state_ == ConnectionState::TlsHandshake) {
+    stream_.close();
+  }
+}
+
+asio::awaitable<void> Session::run() {
+  log(LogArea::Proxy).debug("[C{}] accepted listener={} client={}:{}", id_,
+                            listener_.config.name, client_address_, client_port_);
+  // co_await is kept out of conditions and operators on purpose: GCC 12 miscompiles some
+  // coroutine suspensions inside `&&`, `?:` and loop conditions.
+  if (stream_.isTls()) {
+    const bool handshake_done = co_await handshake();
+    if (!handshake_done) {
+      stream_.close();
+      co_return;
+    }
+  }
+  for (;;) {
+    const Next next = co_await serveRequest();
+    if (next != Next::KeepAlive) {
+      break;
+    }
+  }
+  state_ = ConnectionState::Draining;
+  stream_.close();
+}
+
+asio::awaitable<bool> Session::handshake() {
+  state_ = ConnectionState::TlsHandshake;
+  stream_.tcpStream().expires_after(listener_.config.tls->handshake_timeout);
+  auto [ec] = co_await stream_.tls().async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (ec) {
+    (ec == beast::error::timeout ? listener_.stats.cx_tls_handshake_timeout
+                                 : listener_.stats.cx_tls_handshake_error)
+        .inc();
+    log(LogArea::Tls).debug("[C{}] tls handshake failed client={} error={}", id_,
+                            client_address_, ec.message());
+    co_return false;
+  }
+  const auto info = tls::handshakeInfo(stream_.nativeTls());
+  tls_version_ = info.version;
+  tls_cipher_ = info.cipher;
+  sni_ = info.sni;
+  co_return true;
+}
+
+asio::awaitable<Session::Next> Session::serveRequest() {
+  // Between requests the connection is idle: it waits for the first byte under idle_timeout.
+  // Once a request has begun, its whole header must arrive within request_header_timeout.
+  state_ = ConnectionState::Idle;
+  if (drain_requested_ || worker_.draining()) {
+    co_return Next::Close;
+  }
+  if (buffer_.size() == 0) {
+    stream_.tcpStream().expires_after(runtime_.config.limits.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kFirstRead), kNoThrow);
+    if (ec || n == 0) {
+      co_return Next::Close;
+    }
+    buffer_.commit(n);
+  }
+
+  state_ = ConnectionState::ReadingRequest;
+  request_start_ = std::chrono::system_clock::now();
+  request_clock_ = std::chrono::steady_clock::now();
+  upstream_time_ = {};
+  bytes_in_ = bytes_out_ = 0;
+  tenant_ = cluster_name_ = error_ = {};
+  upstream_address_.clear();
+  ++requests_;
+  co_return co_await readRequestHeader();
+}
+
+asio::awaitable<Session::Next> Session::readRequestHeader() {
+  const auto& limits = runtime_.config.limits;
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(limits.max_request_header_bytes));
+  parser_->body_limit(limits.max_request_body_bytes);
+
+  // The header deadline is a timer of our own rather than the stream's expiry, which would close
+  // the socket and leave no way to answer 408. The generation check keeps a timer that fired just
+  // as the header arrived from cancelling a later operation.
+  const uint64_t generation = ++header_generation_;
+  header_timed_out_ = false;
+  header_deadline_.expires_after(limits.request_header_timeout);
+  header_deadline_.async_wait([weak = weak_from_this(), generation](beast::error_code ec) {
+    auto self = weak.lock();
+    if (!ec && self && self->header_generation_ == generation) {
+      self->header_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.tcpStream().socket().cancel(ignored);
+    }
+  });
+  stream_.tcpStream().expires_never();
+  auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kNoThrow);
+  ++header_generation_;
+  header_deadline_.cancel();
+  bytes_in_ += n;
+  const bool timed_out = header_timed_out_;
+
+  if (timed_out) {
+    listener_.stats.rq_header_timeout.inc();
+    co_return co_await respondLocally(408, "request header timeout", true);
+  }
+  if (ec == http::error::header_limit) {
+    listener_.stats.rq_header_too_large.inc();
+    co_return co_await respondLocally(431, "request header too large", true);
+  }
+  if (ec == http::error::body_limit) {
+    listener_.stats.rq_body_too_large.inc();
+    co_return co_await respondLocally(413, "request body too large", true);
+  }
+  if (ec && peerClosed(ec)) {
+    co_return Next::Close;
+  }
+  if (ec) {
+    listener_.stats.rq_malformed.inc();
+    log(LogArea::Proxy).debug("[C{}] malformed request error={}", id_, ec.message());
+    co_return co_await respondLocally(400, "malformed request", true);
+  }
+  const auto& fields = parser_->get();
+  if (static_cast<size_t>(std::distance(fields.begin(), fields.end())) >
+      limits.max_request_headers) {
+    listener_.stats.rq_header_too_large.inc();
+    co_return co_await respondLocally(431, "too many request headers", true);
+  }
+  co_return co_await handleRequest();
+}
+
+asio::awaitable<Session::Next> Session::handleRequest() {
+  auto& req = parser_->get();
+  listener_.stats.rq_total.inc();
+
+  // Exactly one Host header; HTTP/1.1 requires it (RFC 9112 3.2).
+  const size_t host_count = req.count(http::field::host);
+  if (host_count > 1 || (host_count == 0 && req.version() >= 11)) {
+    listener_.stats.rq_malformed.inc();
+    co_return co_await respondLocally(400, "missing or repeated host", true);
+  }
+  host_.clear();
+  if (host_count == 1) {
+    host_ = rules::normalizeHost(req[http::field::host]);
+    if (host_.empty()) {
+      listener_.stats.rq_malformed.inc();
+      co_return co_await respondLocally(400, "invalid host", true);
+    }
+  }
+  if (listener_.config.redirect_to_https) {
+    co_return co_await redirectToHttps();
+  }
+
+  // Route on the path as the web server will read it, never on the bytes as sent.
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto verdict = rules::normalizePath(path, normalized_);
+  if (verdict != rules::PathVerdict::Ok) {
+    listener_.stats.rq_bad_path.inc();
+    log(LogArea::Proxy).debug("[C{}] bad path verdict={}", id_, rules::pathVerdictName(verdict));
+    co_return co_await respondLocally(400, rules::pathVerdictName(verdict), true);
+  }
+  // Double encoding and overlong UTF-8 have no honest use in a path; the only reason to send
+  // them is to be read one way here and another way by a server or a filter further on.
+  if ((normalized_.anomalies & rules::kRejectedAnomalies) != 0) {
+    listener_.stats.rq_bad_path.inc();
+    co_return co_await respondLocally(400, "ambiguous path encoding", true);
+  }
+  const RouteTarget* route = listener_.router.match(host_, normalized_.path);
+  if (route == nullptr) {
+    listener_.stats.rq_no_route.inc();
+    co_return co_await respondLocally(404, "no route", false);
+  }
+  tenant_ = route->tenant;
+  const ClusterRuntime* cluster = runtime_.findCluster(route->cluster);
+  if (cluster == nullptr) {
+    co_return co_await respondLocally(503, "no cluster", false);
+  }
+  co_return co_await proxyRequest(*route, *cluster);
+}
+
+asio::awaitable<Session::Next> Session::redirectToHttps() {
+  listener_.stats.rq_redirected.inc();
+  if (host_.empty()) {
+    co_return co_await respondLocally(400, "missing host", true);
+  }
+  const uint16_t port = *listener_.config.redirect_to_https;
+  std::string location = "https://" + host_;
+  if (port != 443) {
+    location += ":" + std::to_string(port);
+  }
+  location += parser_->get().target();
+
+  state_ = ConnectionState::WritingResponse;
+  http::response<http::empty_body> res{http::status::permanent_redirect, 11};
+  res.set(http::field::server, "bulwark");
+  res.set(http::field::location, location);
+  const bool keep = parser_->is_done() && parser_->get().keep_alive() && !worker_.draining();
+  res.keep_alive(keep);
+  res.content_length(0);
+  stream_.tcpStream().expires_after(runtime_.config.limits.idle_timeout);
+  auto [ec, n] = co_await http::async_write(stream_, res, kNoThrow);
+  bytes_out_ += n;
+  finishRequest(308);
+  co_return (ec || !keep) ? Next::Close : Next::KeepAlive;
+}
+
+asio::awaitable<Session::Next> Session::respondLocally(unsigned status, std::string_view reason,
+                                                       bool close) {
+  state_ = ConnectionState::WritingResponse;
+  error_ = reason;
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::server, "bulwark");
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  if (listener_.tls && !listener_.config.tls->hsts.empty()) {
+    res.set(http::field::strict_transport_security, listener_.config.tls->hsts);
+  }
+  res.body() = std::string(reason) + "\n";
+  // A request whose body was not read cannot be followed by another on this connection.
+  const bool keep = !close && parser_ && parser_->is_header_done() && parser_->is_done() &&
+                    parser_->get().keep_alive() && !drain_requested_ && !worker_.draining();
+  res.keep_alive(keep);
+  res.prepare_payload();
+  stream_.tcpStream().expires_after(runtime_.config.limits.idle_timeout);
+  auto [ec, n] = co_await http::async_write(stream_, res, kNoThrow);
+  bytes_out_ += n;
+  finishRequest(status);
+  co_return (ec || !keep) ? Next::Close : Next::KeepAlive;
+}
+
+std::string Session::upstreamTarget() const {
+  const std::string_view target = parser_->get().target();
+  std::string out = rules::encodePathForUpstream(normalized_.path);
+  const size_t query = target.find('?');
+  if (query != std::string_view::npos) {
+    out += target.substr(query);
+  }
+  return out;
+}
+
+void Session::countStatus(unsigned status) noexcept {
+  const auto& s = listener_.stats;
+  switch (status / 100) {
+  case 1:
+    s.rq_1xx.inc();
+    break;
+  case 2:
+    s.rq_2xx.inc();
+    break;
+  case 3:
+    s.rq_3xx.inc();
+    break;
+  case 4:
+    s.rq_4xx.inc();
+    break;
+  default:
+    s.rq_5xx.inc();
+    break;
+  }
+}
+
+void Session::finishRequest(unsigned status) {
+  countStatus(status);
+  AccessRecord record;
+  record.start = request_start_;
+  record.connection_id = id_;
+  record.request_id = requests_;
+  record.client_address = client_address_;
+  record.client_port = client_port_;
+  record.listener = listener_.config.name;
+  record.tenant = tenant_;
+  if (parser_ && parser_->is_header_done()) {
+    record.method = parser_->get().method_string();
+    record.path = parser_->get().target();
+  }
+  record.status = status;
+  record.bytes_in = bytes_in_;
+  record.bytes_out = bytes_out_;
+  record.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - request_clock_);
+  record.cluster = cluster_name_;
+  record.upstream = upstream_address_;
+  record.upstream_time = upstream_time_;
+  record.tls_version = tls_version_;
+  record.tls_cipher = tls_cipher_;
+  record.sni = sni_;
+  record.error = error_;
+  worker_.logAccess(record);
+}
+
+}  // namespace bulwark::proxy
