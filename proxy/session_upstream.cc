@@ -70,7 +70,8 @@ asio::awaitable<Session::Next> Session::proxyRequest(const RouteTarget& route,
   // A pooled connection may have been closed by the upstream a moment ago; when that shows
   // before any byte of the request body left, the request is sent again on a new connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Stream> upstream = attempt == 0 ? pool.takeIdle(endpoint) : nullptr;
+    std::unique_ptr<Stream> upstream =
+        attempt == 0 ? pool.takeIdle(endpoint, /*check_alive=*/has_body) : nullptr;
     const bool reused = upstream != nullptr;
     if (!upstream) {
       auto connected = co_await pool.connect(endpoint);
@@ -98,23 +99,21 @@ asio::awaitable<Session::Next> Session::proxyRequest(const RouteTarget& route,
     msg.body().data = nullptr;
     msg.body().size = 0;
     msg.body().more = has_body;
-    upstream->tcpStream().expires_after(runtime_.config.limits.upstream_response_timeout);
-    beast::error_code wec;
-    if (has_body) {
-      std::tie(wec, std::ignore) = co_await http::async_write_header(*upstream, sr, kNoThrow);
+    // Without a body the request is one write. With one, the header leaves together with the
+    // first body chunk (one TLS record, one syscall, where the body is small).
+    if (!has_body) {
+      upstream->tcpStream().expires_after(runtime_.config.limits.upstream_response_timeout);
+      auto [wec, wn] = co_await http::async_write(*upstream, sr, kNoThrow);
+      if (wec && reused && staleConnectionError(wec)) {
+        cluster.stats.upstream_cx_stale_retry.inc();
+        continue;
+      }
+      if (wec) {
+        cluster.stats.upstream_rq_reset.inc();
+        listener_.stats.rq_upstream_failed.inc();
+        co_return co_await respondLocally(502, "upstream write failed", false);
+      }
     } else {
-      std::tie(wec, std::ignore) = co_await http::async_write(*upstream, sr, kNoThrow);
-    }
-    if (wec && reused && !has_body && staleConnectionError(wec)) {
-      cluster.stats.upstream_cx_stale_retry.inc();
-      continue;
-    }
-    if (wec) {
-      cluster.stats.upstream_rq_reset.inc();
-      listener_.stats.rq_upstream_failed.inc();
-      co_return co_await respondLocally(502, "upstream write failed", !parser_->is_done());
-    }
-    if (has_body) {
       const BodyOutcome body = co_await relayRequestBody(*upstream, msg, sr);
       if (body == BodyOutcome::ClientFailed) {
         co_return Next::Close;
@@ -157,7 +156,7 @@ asio::awaitable<Session::BodyOutcome> Session::relayRequestBody(
       parser.get().body().data = body_buffer_.get();
       parser.get().body().size = kBodyChunk;
       stream_.tcpStream().expires_after(runtime_.config.limits.idle_timeout);
-      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
+      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser, kNoThrow);
       bytes_in_ += n;
       if (ec == http::error::need_buffer) {
         ec = {};
@@ -174,6 +173,9 @@ asio::awaitable<Session::BodyOutcome> Session::relayRequestBody(
       msg.body().data = body_buffer_.get();
       msg.body().size = kBodyChunk - parser.get().body().size;
       msg.body().more = !parser.is_done();
+      if (msg.body().size == 0 && msg.body().more) {
+        continue;  // only framing (a chunk header) was read: nothing to send yet
+      }
     } else {
       msg.body().data = nullptr;
       msg.body().size = 0;
@@ -275,28 +277,21 @@ asio::awaitable<Session::Next> Session::relayResponse(
   res.body().data = nullptr;
   res.body().size = 0;
   res.body().more = body_expected;
-  stream_.tcpStream().expires_after(runtime_.config.limits.idle_timeout);
-  beast::error_code hec;
-  size_t hn = 0;
-  if (body_expected) {
-    std::tie(hec, hn) = co_await http::async_write_header(stream_, sr, kNoThrow);
-  } else {
-    std::tie(hec, hn) = co_await http::async_write(stream_, sr, kNoThrow);
-  }
-  bytes_out_ += hn;
-  if (hec) {
-    finishRequest(status);
-    co_return Next::Close;
-  }
-
-  while (body_expected) {
+  // The header goes out with the first body chunk: for a small response whose body came in the
+  // same read as its header, that is one TLS record and one syscall.
+  for (;;) {
     if (!rp->is_done()) {
       rp->get().body().data = body_buffer_.get();
       rp->get().body().size = kBodyChunk;
       upstream.tcpStream().expires_after(runtime_.config.limits.upstream_response_timeout);
-      auto [ec, n] = co_await http::async_read(upstream, upstream_buffer_, *rp, kNoThrow);
+      auto [ec, n] = co_await http::async_read_some(upstream, upstream_buffer_, *rp, kNoThrow);
       if (ec == http::error::need_buffer) {
         ec = {};
+      }
+      if (ec && !sr.is_header_done()) {
+        cluster.stats.upstream_rq_reset.inc();
+        listener_.stats.rq_upstream_failed.inc();
+        co_return co_await respondLocally(502, "bad upstream response", true);
       }
       if (ec) {
         // The status line is already with the client: all that is left is to cut the response
@@ -309,6 +304,9 @@ asio::awaitable<Session::Next> Session::relayResponse(
       res.body().data = body_buffer_.get();
       res.body().size = kBodyChunk - rp->get().body().size;
       res.body().more = !rp->is_done();
+      if (res.body().size == 0 && res.body().more) {
+        continue;  // only framing was read
+      }
     } else {
       res.body().data = nullptr;
       res.body().size = 0;

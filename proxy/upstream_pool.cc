@@ -46,12 +46,12 @@ size_t UpstreamPool::pickEndpoint() noexcept {
   return chosen;
 }
 
-std::unique_ptr<Stream> UpstreamPool::takeIdle(size_t endpoint) noexcept {
+std::unique_ptr<Stream> UpstreamPool::takeIdle(size_t endpoint, bool check_alive) noexcept {
   auto& idle = idle_[endpoint];
   while (!idle.empty()) {
     std::unique_ptr<Stream> stream = std::move(idle.back());
     idle.pop_back();
-    if (looksAlive(*stream)) {
+    if (!check_alive || looksAlive(*stream)) {
       cluster_.stats.upstream_cx_reused.inc();
       return stream;
     }

@@ -27,10 +27,11 @@ public:
   // > 0 asks for a different endpoint than the previous attempt when the cluster has several.
   size_t pickEndpoint() noexcept;
 
-  // An idle connection to `endpoint` that still looks alive, or nullptr. A pooled connection the
+  // An idle connection to `endpoint`, or nullptr. With `check_alive`, a pooled connection the
   // upstream has closed (or sent unexpected bytes on) is discarded here, before any request is
-  // written to it.
-  std::unique_ptr<Stream> takeIdle(size_t endpoint) noexcept;
+  // written to it; that costs a syscall, so it is asked for only when a failed request could not
+  // be resent (one whose body is streamed from the client).
+  std::unique_ptr<Stream> takeIdle(size_t endpoint, bool check_alive) noexcept;
 
   // Returns a connection whose last exchange ended cleanly and that the upstream keeps alive.
   void release(size_t endpoint, std::unique_ptr<Stream> stream) noexcept;
