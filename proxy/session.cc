@@ -127,8 +127,11 @@ asio::awaitable<bool> Session::handshake() {
 asio::awaitable<Session::Next> Session::serveRequest() {
   // Between requests the connection is idle: it waits for the first byte under idle_timeout.
   // Once a request has begun, its whole header must arrive within request_header_timeout.
+  // During the drain delay requests are still served (the layer-4 balancer has not noticed
+  // /ready yet), each answered with Connection: close; once the listeners close, an idle
+  // connection ends here.
   state_ = ConnectionState::Idle;
-  if (drain_requested_ || worker_.draining()) {
+  if (drain_requested_) {
     co_return Next::Close;
   }
   if (buffer_.size() == 0) {

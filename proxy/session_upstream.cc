@@ -22,6 +22,7 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kBodyChunk = Session::kBodyChunk;
 constexpr uint32_t kUpstreamHeaderLimit = 64 * 1024;
+constexpr size_t kUpstreamReadBuffer = 32 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool expectsContinue(const http::fields& fields) {
@@ -210,6 +211,9 @@ asio::awaitable<Session::Next> Session::relayResponse(
   const ClusterRuntime& cluster = *runtime_.findCluster(cluster_name_);
   auto& req = parser_->get();
   upstream_buffer_.clear();
+  // Beast reads as much as the buffer has room for; a buffer left at its first 512 bytes would
+  // turn a large download into hundreds of thousands of small reads.
+  upstream_buffer_.reserve(kUpstreamReadBuffer);
 
   // Interim 1xx answers (other than 101) are read past: the gateway answered Expect itself.
   std::optional<http::response_parser<http::buffer_body>> rp;
