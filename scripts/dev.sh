@@ -9,6 +9,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${BULWARK_JOBS:-$(nproc)}"
+# ccache keys on paths relative to the checkout, so that another clone of the same sources (a CI
+# run, say) reuses what an earlier build compiled.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 
 configure_and_build() {
   local dir="$1"
