@@ -36,7 +36,10 @@ public:
 
   bool isTls() const noexcept { return tls_.has_value(); }
 
-  beast::tcp_stream& tcpStream() noexcept { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  // The TCP layer: its expiry bounds every pending operation, TLS ones included.
+  beast::tcp_stream& tcpStream() noexcept {
+    return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
+  }
 
   // Valid only when isTls().
   beast::ssl_stream<beast::tcp_stream>& tls() noexcept { return *tls_; }
