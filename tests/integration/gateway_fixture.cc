@@ -61,7 +61,8 @@ bool Gateway::start(const std::string& yaml, std::string& error, Millis timeout)
       admin_port_, log_level, access_log_path_, yaml);
   dir_.write("bulwark.yaml", text);
   process_ = std::make_unique<Process>(
-      std::vector<std::string>{bulwarkBinary(), "run", "-c", config_path_}, dir_.path(), "bulwark");
+      std::vector<std::string>{bulwarkBinary(), "run", "-c", config_path_}, dir_.path(), "bulwark",
+      env_);
 
   const bool ready = eventually(
       [&] {

@@ -42,6 +42,9 @@ public:
   bool start(const std::string& yaml, std::string& error,
              Millis timeout = std::chrono::seconds(20));
 
+  // Extra environment ("NAME=value") for the gateway process; call before start().
+  void setEnvironment(std::vector<std::string> env) { env_ = std::move(env); }
+
   uint16_t adminPort() const { return admin_port_; }
   Process& process() { return *process_; }
   const std::string& configPath() const { return config_path_; }
@@ -73,6 +76,7 @@ private:
   uint16_t admin_port_;
   std::string config_path_;
   std::string access_log_path_;
+  std::vector<std::string> env_;
   std::unique_ptr<Process> process_;
 };
 

@@ -150,9 +150,21 @@ Process::Process(const std::vector<std::string>& argv, const std::filesystem::pa
                                    0644);
 
   std::vector<std::string> args = argv;
+  // An entry of `env` replaces the variable of the same name from this process's environment.
+  auto overridden = [&env](std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('='));
+    for (const auto& extra : env) {
+      if (std::string_view(extra).substr(0, extra.find('=')) == name) {
+        return true;
+      }
+    }
+    return false;
+  };
   std::vector<std::string> environment;
   for (char** e = environ; *e != nullptr; ++e) {
-    environment.emplace_back(*e);
+    if (!overridden(*e)) {
+      environment.emplace_back(*e);
+    }
   }
   environment.insert(environment.end(), env.begin(), env.end());
   auto c_args = cStrings(args);
