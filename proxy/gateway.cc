@@ -95,13 +95,18 @@ bool Gateway::start(std::vector<std::string>& errors) {
   for (const auto& key : notYetEnforced(config_)) {
     log(LogArea::Config).warn("config key={} is accepted but not enforced by this version", key);
   }
-  if (!buildRuntime(errors) || !startWorkers(errors)) {
+  if (!buildRuntime(errors)) {
     return false;
   }
+  // The admin listener binds first: it has no SO_REUSEPORT, so a second gateway on the same
+  // config stops here before any listener of its own is up.
   std::string error;
   admin_ = std::make_unique<SimpleServer>(control_, "admin", makeAdminHandler(state_));
   if (!admin_->listen(config_.admin.address, error)) {
     errors.push_back(error);
+    return false;
+  }
+  if (!startWorkers(errors)) {
     return false;
   }
   log(LogArea::Admin).info("admin up address={}:{}", config_.admin.address.host, admin_->port());

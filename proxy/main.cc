@@ -13,18 +13,18 @@
 
 namespace {
 
-void printErrors(const bulwark::config::LoadResult& result) {
+void printErrors(const bulwark::config::LoadResult& result, const std::string& source) {
   for (const auto& error : result.errors) {
     std::cerr << error.toString() << "\n";
   }
-  std::cerr << fmt::format("{} error(s) in {}\n", result.errors.size(), result.config.source);
+  std::cerr << fmt::format("{} error(s) in {}\n", result.errors.size(), source);
 }
 
 int runGateway(const std::string& config_path) {
   auto loaded = config_path.empty() ? bulwark::config::loadEmbeddedDefault()
                                     : bulwark::config::loadConfigFile(config_path);
   if (!loaded.ok()) {
-    printErrors(loaded);
+    printErrors(loaded, config_path.empty() ? "<embedded default>" : config_path);
     return 1;
   }
   bulwark::initLogging(loaded.config.logging.level);
@@ -51,7 +51,7 @@ int runGateway(const std::string& config_path) {
 int checkConfig(const std::string& path) {
   auto loaded = bulwark::config::loadConfigFile(path);
   if (!loaded.ok()) {
-    printErrors(loaded);
+    printErrors(loaded, path);
     return 1;
   }
   for (const auto& warning : loaded.warnings) {

@@ -39,6 +39,19 @@ asio::awaitable<void> serveSession(std::shared_ptr<Session> session) {
   co_await session->run();
 }
 
+bool addressFree(asio::io_context& context, const tcp::endpoint& endpoint,
+                 beast::error_code& ec) {
+  tcp::acceptor probe(context);
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) {
+    probe.set_option(tcp::acceptor::reuse_address(true), ec);
+    probe.bind(endpoint, ec);
+  }
+  beast::error_code ignored;
+  probe.close(ignored);
+  return !ec;
+}
+
 }  // namespace
 
 Worker::Worker(size_t index, std::shared_ptr<const Runtime> runtime,
@@ -64,6 +77,14 @@ bool Worker::bind(const std::vector<uint16_t>& ports, std::string& error) {
     }
     const uint16_t port = ports.at(i) != 0 ? ports[i] : listener.config.address.port;
     const tcp::endpoint endpoint(address, port);
+    // SO_REUSEPORT would let this socket join one that another process (a second gateway, an
+    // old one still running) holds, and the kernel would then split traffic between them. A
+    // plain bind first proves the address is free.
+    if (ports[i] == 0 && port != 0 && !addressFree(context_, endpoint, ec)) {
+      error = fmt::format("listener {}: cannot listen on {}: {}", listener.config.name,
+                          listener.config.address.toString(), ec.message());
+      return false;
+    }
     auto acceptor = std::make_unique<tcp::acceptor>(context_);
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) {

@@ -135,6 +135,30 @@ TEST_F(ConfigCliTest, RunResolvesRelativePathsAgainstConfigDirectory) {
   EXPECT_EQ(result.out, "503") << result.err; // verified TLS; the upstream is down on purpose
 }
 
+TEST_F(ConfigCliTest, RunRefusesAListenerAddressAnotherGatewayHolds) {
+  // The second gateway differs only in its admin port: SO_REUSEPORT must not let it share the
+  // first one's listener and take half of its traffic.
+  Pki pki(dir_);
+  pki.issue({"edge.test"});
+  const uint16_t port = freePort();
+  const std::string listeners = fmt::format(kRelativePathsConfig, port, freePort());
+  Gateway first(dir_);
+  std::string error;
+  ASSERT_TRUE(first.start(listeners, error)) << error;
+
+  const uint16_t admin = freePort();
+  const std::string path = dir_.write(
+      "second.yaml", fmt::format("admin: {{address: 127.0.0.1:{}}}\n{}", admin, listeners));
+  Process second({bulwarkBinary(), "run", "-c", path}, dir_.path(), "second");
+  const auto code = second.waitExit(10s);
+  ASSERT_TRUE(code.has_value()) << "a second gateway started on a port already in use";
+  EXPECT_NE(*code, 0);
+  const std::string output = second.readStdout() + second.readStderr();
+  EXPECT_NE(output.find(fmt::format("cannot listen on 127.0.0.1:{}", port)), std::string::npos)
+      << output;
+  EXPECT_FALSE(portAccepts(admin));
+}
+
 TEST_F(ConfigCliTest, PrintsVersion) {
   const auto result = bulwark({"version"});
   EXPECT_EQ(result.exit_code, 0);
