@@ -257,7 +257,7 @@ asio::awaitable<Session::Next> Session::handleRequest() {
   if (cluster == nullptr) {
     co_return co_await respondLocally(503, "no cluster", false);
   }
-  co_return co_await proxyRequest(*route, *cluster);
+  co_return co_await proxyRequest(*cluster);
 }
 
 asio::awaitable<Session::Next> Session::redirectToHttps() {

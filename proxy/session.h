@@ -77,12 +77,12 @@ private:
   // How sending a request body to the upstream ended.
   enum class BodyOutcome { Sent, TooLarge, Malformed, ClientFailed, UpstreamFailed };
 
-  asio::awaitable<Next> proxyRequest(const RouteTarget& route, const ClusterRuntime& cluster);
+  asio::awaitable<Next> proxyRequest(const ClusterRuntime& cluster);
   asio::awaitable<BodyOutcome> relayRequestBody(
       Stream& upstream, beast::http::request<beast::http::buffer_body>& msg,
       beast::http::request_serializer<beast::http::buffer_body>& sr);
   asio::awaitable<Next> respondWithBodyError(BodyOutcome outcome);
-  asio::awaitable<Next> relayResponse(Stream& upstream,
+  asio::awaitable<Next> relayResponse(Stream& upstream, const ClusterRuntime& cluster,
                                       std::chrono::steady_clock::time_point upstream_start,
                                       bool may_be_stale, bool& stale, bool& reusable);
   asio::awaitable<Next> respondLocally(unsigned status, std::string_view reason, bool close);

@@ -45,8 +45,7 @@ std::chrono::microseconds since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-asio::awaitable<Session::Next> Session::proxyRequest(const RouteTarget& route,
-                                                     const ClusterRuntime& cluster) {
+asio::awaitable<Session::Next> Session::proxyRequest(const ClusterRuntime& cluster) {
   cluster_name_ = cluster.config.name;
   UpstreamPool& pool = worker_.pool(cluster.index);
   auto& req = parser_->get();
@@ -131,8 +130,8 @@ asio::awaitable<Session::Next> Session::proxyRequest(const RouteTarget& route,
 
     bool stale = false;
     bool reusable = false;
-    const Next next = co_await relayResponse(*upstream, upstream_start, reused && !has_body,
-                                             stale, reusable);
+    const Next next = co_await relayResponse(*upstream, cluster, upstream_start,
+                                             reused && !has_body, stale, reusable);
     if (stale) {
       cluster.stats.upstream_cx_stale_retry.inc();
       continue;
@@ -206,9 +205,8 @@ asio::awaitable<Session::Next> Session::respondWithBodyError(BodyOutcome outcome
 }
 
 asio::awaitable<Session::Next> Session::relayResponse(
-    Stream& upstream, std::chrono::steady_clock::time_point upstream_start, bool may_be_stale,
+    Stream& upstream, const ClusterRuntime& cluster, std::chrono::steady_clock::time_point upstream_start, bool may_be_stale,
     bool& stale, bool& reusable) {
-  const ClusterRuntime& cluster = *runtime_.findCluster(cluster_name_);
   auto& req = parser_->get();
   upstream_buffer_.clear();
   // Beast reads as much as the buffer has room for; a buffer left at its first 512 bytes would
