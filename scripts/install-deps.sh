@@ -8,7 +8,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libssl-dev openssl libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libre2-dev libidn2-dev libvectorscan-dev
+  libre2-dev libpcre2-dev libidn2-dev libvectorscan-dev
   curl ca-certificates
 )
 test_packages=(
