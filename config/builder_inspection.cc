@@ -16,8 +16,11 @@ constexpr auto kFirewallKeys = std::to_array<std::string_view>(
 constexpr auto kRateLimitKeys = std::to_array<std::string_view>({"rate", "per", "burst"});
 constexpr auto kInspectionKeys =
     std::to_array<std::string_view>({"mode", "rules", "domain_lists", "url_lists", "ip_lists",
-                                     "body_inspection_limit", "on_scan_error"});
-constexpr auto kDomainListKeys = std::to_array<std::string_view>({"file", "action", "match_on"});
+                                     "body_inspection_limit", "body_over_limit", "on_scan_error",
+                                     "domain_fronting", "address_groups", "port_groups",
+                                     "cache_dir"});
+constexpr auto kDomainListKeys =
+    std::to_array<std::string_view>({"file", "action", "match_on", "subdomains"});
 constexpr auto kUrlListKeys = std::to_array<std::string_view>({"file", "action", "case_sensitive"});
 constexpr auto kIpListKeys = std::to_array<std::string_view>({"file", "action"});
 
@@ -29,6 +32,12 @@ constexpr auto kListActions = std::to_array<EnumName<ListAction>>({{"reject", Li
                                                                    {"allow", ListAction::Allow}});
 constexpr auto kMatchOn =
     std::to_array<EnumName<MatchOn>>({{"sni", MatchOn::Sni}, {"host", MatchOn::Host}});
+constexpr auto kBodyOverLimit = std::to_array<EnumName<BodyOverLimit>>(
+    {{"inspect_prefix", BodyOverLimit::InspectPrefix}, {"reject", BodyOverLimit::Reject}});
+constexpr auto kDomainFronting = std::to_array<EnumName<DomainFronting>>(
+    {{"allow", DomainFronting::Allow},
+     {"alert", DomainFronting::Alert},
+     {"reject", DomainFronting::Reject}});
 constexpr auto kScanErrorPolicies = std::to_array<EnumName<ScanErrorPolicy>>(
     {{"fail_closed", ScanErrorPolicy::FailClosed}, {"fail_open", ScanErrorPolicy::FailOpen}});
 
@@ -119,6 +128,39 @@ void ConfigBuilder::readInspection(const Field& field) {
   if (const Field* policy = map->value("on_scan_error")) {
     reader_.readEnum<ScanErrorPolicy>(*policy, inspection.on_scan_error, kScanErrorPolicies);
   }
+  if (const Field* over = map->value("body_over_limit")) {
+    reader_.readEnum<BodyOverLimit>(*over, inspection.body_over_limit, kBodyOverLimit);
+  }
+  if (const Field* fronting = map->value("domain_fronting")) {
+    reader_.readEnum<DomainFronting>(*fronting, inspection.domain_fronting, kDomainFronting);
+  }
+  if (const Field* groups = map->value("address_groups")) {
+    readGroups(*groups, inspection.address_groups);
+  }
+  if (const Field* groups = map->value("port_groups")) {
+    readGroups(*groups, inspection.port_groups);
+  }
+  if (const Field* dir = map->value("cache_dir")) {
+    if (reader_.readString(*dir, inspection.cache_dir)) {
+      inspection.cache_dir = reader_.resolvePath(inspection.cache_dir);
+    }
+  }
+}
+
+// Rule variables: `HOME_NET: "[10.0.0.0/8]"`, names without the '$'.
+void ConfigBuilder::readGroups(const Field& field, std::map<std::string, std::string>& out) {
+  if (!field.value.IsMap()) {
+    reader_.error(field, "expected a mapping of names to values");
+    return;
+  }
+  for (const auto& entry : field.value) {
+    const Field value{entry.second, entry.second.Mark(),
+                      field.path + "." + entry.first.as<std::string>("")};
+    std::string text;
+    if (reader_.readString(value, text)) {
+      out[entry.first.as<std::string>("")] = text;
+    }
+  }
 }
 
 void ConfigBuilder::readDomainLists(const Field& field, std::vector<DomainList>& out) {
@@ -149,6 +191,9 @@ void ConfigBuilder::readDomainLists(const Field& field, std::vector<DomainList>&
       if (ok) {
         list.match_on = std::move(values);
       }
+    }
+    if (const Field* subdomains = map->value("subdomains")) {
+      reader_.readBool(*subdomains, list.subdomains);
     }
     out.push_back(std::move(list));
   }

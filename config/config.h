@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -143,11 +144,14 @@ enum class InspectionMode { Block, Detect };
 enum class ListAction { Reject, Drop, Alert, Allow };
 enum class MatchOn { Sni, Host };
 enum class ScanErrorPolicy { FailClosed, FailOpen };
+enum class BodyOverLimit { InspectPrefix, Reject };
+enum class DomainFronting { Allow, Alert, Reject };
 
 struct DomainList {
   std::string file;
   ListAction action = ListAction::Reject;
   std::vector<MatchOn> match_on = {MatchOn::Sni, MatchOn::Host};
+  bool subdomains = false;  // a name without a leading dot also covers its subdomains
 };
 
 struct UrlList {
@@ -168,7 +172,12 @@ struct Inspection {
   std::vector<UrlList> url_lists;
   std::vector<IpList> ip_lists;
   uint64_t body_inspection_limit = 1 << 20;
+  BodyOverLimit body_over_limit = BodyOverLimit::InspectPrefix;
   ScanErrorPolicy on_scan_error = ScanErrorPolicy::FailClosed;
+  DomainFronting domain_fronting = DomainFronting::Alert;  // SNI and Host name different hosts
+  std::map<std::string, std::string> address_groups;  // rule variables: HOME_NET -> "[...]"
+  std::map<std::string, std::string> port_groups;     // HTTP_PORTS -> "[80,8080]"
+  std::string cache_dir;  // compiled rule databases; empty: no cache
 };
 
 enum class DesyncMode { Monitor, Defensive, Strictest };

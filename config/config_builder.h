@@ -49,6 +49,7 @@ private:
   void readCidrs(const Field& field, std::vector<std::string>& out);
   RateLimit readRateLimit(const Field& field);
   void readInspection(const Field& field);
+  void readGroups(const Field& field, std::map<std::string, std::string>& out);
   void readDomainLists(const Field& field, std::vector<DomainList>& out);
   void readUrlLists(const Field& field, std::vector<UrlList>& out);
   void readIpLists(const Field& field, std::vector<IpList>& out);

@@ -1,15 +1,8 @@
 #include "proxy/access_log.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-
-#include "common/stats.h"
 #include "common/strings.h"
 
 namespace bulwark::proxy {
@@ -58,46 +51,6 @@ void formatAccessRecord(const AccessRecord& r, std::string& out) {
     field(out, "error", r.error);
   }
   out += "}\n";
-}
-
-std::shared_ptr<AccessLogSink> AccessLogSink::open(const std::string& target,
-                                                   std::string& error) {
-  if (target.empty() || target == "off") {
-    return std::shared_ptr<AccessLogSink>(new AccessLogSink(-1, false));
-  }
-  if (target == "stdout") {
-    return std::shared_ptr<AccessLogSink>(new AccessLogSink(STDOUT_FILENO, false));
-  }
-  if (target == "stderr") {
-    return std::shared_ptr<AccessLogSink>(new AccessLogSink(STDERR_FILENO, false));
-  }
-  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    error = fmt::format("access log {}: {}", target, std::strerror(errno));
-    return nullptr;
-  }
-  return std::shared_ptr<AccessLogSink>(new AccessLogSink(fd, true));
-}
-
-AccessLogSink::~AccessLogSink() {
-  if (owned_ && fd_ >= 0) {
-    ::close(fd_);
-  }
-}
-
-void AccessLogSink::write(std::string_view lines) noexcept {
-  static Counter& failures = Stats::global().counter("access_log.write_error");
-  while (!lines.empty() && fd_ >= 0) {
-    const ssize_t wrote = ::write(fd_, lines.data(), lines.size());
-    if (wrote < 0 && errno == EINTR) {
-      continue;
-    }
-    if (wrote <= 0) {
-      failures.inc();
-      return;
-    }
-    lines.remove_prefix(static_cast<size_t>(wrote));
-  }
 }
 
 }  // namespace bulwark::proxy

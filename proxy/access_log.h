@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -35,27 +34,5 @@ struct AccessRecord {
 
 // Appends `record` to `out` as one JSON line (newline included).
 void formatAccessRecord(const AccessRecord& record, std::string& out);
-
-// Where access log lines go: a file opened for append, stdout, stderr, or nowhere. Shared by all
-// workers; each worker hands it whole lines in one write(2), so lines never interleave.
-class AccessLogSink {
-public:
-  // `target` is "off", "stdout", "stderr" or a path. nullptr and `error` set when the file cannot
-  // be opened.
-  static std::shared_ptr<AccessLogSink> open(const std::string& target, std::string& error);
-
-  ~AccessLogSink();
-
-  bool enabled() const noexcept { return fd_ >= 0; }
-
-  // Writes complete lines. Any thread; never throws; a failed write is counted and dropped.
-  void write(std::string_view lines) noexcept;
-
-private:
-  explicit AccessLogSink(int fd, bool owned) : fd_(fd), owned_(owned) {}
-
-  int fd_ = -1;
-  bool owned_ = false;
-};
 
 }  // namespace bulwark::proxy

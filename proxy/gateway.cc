@@ -56,11 +56,6 @@ std::vector<std::string> notYetEnforced(const config::Config& config) {
       fw.request_rate_per_ip) {
     keys.emplace_back("firewall");
   }
-  const auto& in = config.inspection;
-  if (!in.rules.empty() || !in.domain_lists.empty() || !in.url_lists.empty() ||
-      !in.ip_lists.empty()) {
-    keys.emplace_back("inspection");
-  }
   if (config.desync_mitigation != config::DesyncMode::Defensive) {
     keys.emplace_back("desync_mitigation");
   }
@@ -146,7 +141,43 @@ bool Gateway::buildRuntime(std::vector<std::string>& errors) {
     }
     runtime_->clusters.push_back(std::move(built));
   }
+  std::string alert_error;
+  runtime_->alert_log = LineSink::open(config.logging.alert_log, "alert_log", alert_error);
+  if (!runtime_->alert_log) {
+    errors.push_back(alert_error);
+  }
+  loadRules(errors);
   return errors.empty();
+}
+
+void Gateway::loadRules(std::vector<std::string>& errors) {
+  auto load = rules::loadRuleSet(runtime_->config.inspection, 1);
+  auto& logger = log(LogArea::Rules);
+  for (const auto& problem : load.rule_problems) {
+    if (problem.severity == rules::RuleProblem::Severity::Error) {
+      logger.warn("rule not loaded: {}", problem.toString());
+    } else {
+      logger.debug("rule not loaded: {}", problem.toString());
+    }
+  }
+  for (const auto& problem : load.list_problems) {
+    logger.warn("list entry not loaded: {}", problem.toString());
+  }
+  if (!load.ok()) {
+    errors.push_back("the rule set could not be compiled; see the rules log above");
+    return;
+  }
+  std::string unsupported;
+  for (const auto& [reason, count] : load.unsupported) {
+    unsupported += fmt::format(" unsupported.{}={}", reason, count);
+  }
+  const auto& set = *load.rule_set;
+  logger.info("rule set v{} loaded rules={} seen={} errors={}{} domain_lists={} url_lists={} "
+              "ip_lists={} seconds={:.2f} hash={}",
+              set.version, load.rules_loaded, load.rules_seen, load.errors, unsupported,
+              set.domain_lists.size(), set.url_lists.size(), set.ip_lists.size(), load.seconds,
+              set.hash.substr(0, 16));
+  runtime_->rule_set = std::move(load.rule_set);
 }
 
 bool Gateway::startWorkers(std::vector<std::string>& errors) {
@@ -155,7 +186,7 @@ bool Gateway::startWorkers(std::vector<std::string>& errors) {
   const uint32_t count = workerCount(config_.workers);
   std::vector<uint16_t> ports(runtime_->listeners.size(), 0);
   std::string access_error;
-  auto access_log = AccessLogSink::open(config_.logging.access_log, access_error);
+  auto access_log = LineSink::open(config_.logging.access_log, "access_log", access_error);
   if (!access_log) {
     errors.push_back(access_error);
     return false;

@@ -35,6 +35,7 @@ public:
 
 private:
   bool buildRuntime(std::vector<std::string>& errors);
+  void loadRules(std::vector<std::string>& errors);
   bool startWorkers(std::vector<std::string>& errors);
   void armTicketRotation();
   void waitForDrain(std::chrono::steady_clock::time_point deadline);

@@ -1,4 +1,4 @@
-// The bulwark command: run the gateway, check a config, print the version.
+// The bulwark command: run the gateway, check a config or rule files, print the version.
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
@@ -10,6 +10,10 @@
 #include "common/version.h"
 #include "config/loader.h"
 #include "proxy/gateway.h"
+#include "rules/rule_parser.h"
+#include "rules/case_runner.h"
+#include "rules/rule_report.h"
+#include "rules/signature_set.h"
 
 namespace {
 
@@ -61,6 +65,25 @@ int checkConfig(const std::string& path) {
   return 0;
 }
 
+int checkRules(const std::vector<std::string>& paths, bool strict, bool verbose) {
+  namespace rules = bulwark::rules;
+  auto result = rules::loadRuleFiles(paths, rules::ParseOptions{});
+  // Compiling finds what parsing cannot: a pcre that PCRE2 refuses, say.
+  auto signatures = result.signatures;
+  const size_t parse_problems = result.problems.size();
+  rules::SignatureSet::compile(std::move(signatures), {}, result.problems);
+  for (size_t i = parse_problems; i < result.problems.size(); ++i) {
+    std::erase_if(result.signatures, [&](const auto& s) {
+      return s.sid == result.problems[i].sid && s.file == result.problems[i].file &&
+             s.line == result.problems[i].line;
+    });
+  }
+  rules::writeRuleReport(
+      std::cout, result,
+      verbose ? rules::RuleReportDetail::WithLoaded : rules::RuleReportDetail::Problems, strict);
+  return rules::ruleCheckExitCode(result, strict);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +100,25 @@ int main(int argc, char** argv) {
   auto* check = config->add_subcommand("check", "validate a config file; exit 1 on any error");
   check->add_option("FILE", check_path, "YAML config file")->required();
 
+  auto* rules = app.add_subcommand("rules", "work with rule files");
+  rules->require_subcommand(1);
+  std::vector<std::string> rule_paths;
+  bool strict = false;
+  bool verbose = false;
+  auto* rules_check = rules->add_subcommand(
+      "check", "parse rule files and report what does not load; exit 1 on any error");
+  rules_check->add_option("PATH", rule_paths, "rule file, directory or glob")->required();
+  rules_check->add_flag("--strict", strict, "also exit 1 when a rule is unsupported");
+  rules_check->add_flag("--verbose", verbose, "also list every loaded rule");
+
+  std::vector<std::string> test_args;
+  auto* rules_test = rules->add_subcommand(
+      "test", "run the request cases of a YAML file against rule files; exit 1 on a mismatch");
+  rules_test->add_option("ARGS", test_args, "RULES... CASES.yaml (rule files may be omitted "
+                                            "when the cases carry their own rules)")
+      ->required()
+      ->expected(1, -1);
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -85,6 +127,14 @@ int main(int argc, char** argv) {
   }
   if (check->parsed()) {
     return checkConfig(check_path);
+  }
+  if (rules_check->parsed()) {
+    return checkRules(rule_paths, strict, verbose);
+  }
+  if (rules_test->parsed()) {
+    const std::string cases = test_args.back();
+    test_args.pop_back();
+    return bulwark::rules::runRuleTests(test_args, cases, std::cout);
   }
   std::cout << "bulwark " << bulwark::kVersion << "\n";
   return 0;

@@ -7,9 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/line_sink.h"
 #include "common/stats.h"
 #include "config/config.h"
+#include "filters/inspection.h"
 #include "proxy/router.h"
+#include "rules/rule_set.h"
 #include "tls/client_context.h"
 #include "tls/server_context.h"
 
@@ -85,6 +88,10 @@ struct Runtime {
   config::Config config;
   std::vector<std::unique_ptr<ListenerRuntime>> listeners;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters;
+  // The rule set loaded at start. Workers each hold the current one; a reload posts a newer one.
+  std::shared_ptr<const rules::RuleSet> rule_set;
+  std::shared_ptr<LineSink> alert_log;  // EVE alert lines; a disabled sink when off
+  filters::InspectionStats inspection_stats;
 
   const ClusterRuntime* findCluster(std::string_view name) const noexcept;
 };

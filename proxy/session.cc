@@ -21,6 +21,9 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kBodyChunk = Session::kBodyChunk;
 constexpr size_t kFirstRead = 16 * 1024;
+// How long and how much a lingering close reads and drops before it closes anyway.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 8 << 20;
 
 Stream makeStream(const ListenerRuntime& listener, tcp::socket socket) {
   if (listener.tls) {
@@ -66,6 +69,7 @@ Session::Session(Worker& worker, const ListenerRuntime& listener, tcp::socket so
     client_address_ = peer.address().to_string();
     client_port_ = peer.port();
   }
+  fillConnectionFacts();
   listener_.stats.cx_total.inc();
   listener_.stats.cx_active.add();
   worker_.addSession(this);
@@ -74,6 +78,45 @@ Session::Session(Worker& worker, const ListenerRuntime& listener, tcp::socket so
 Session::~Session() {
   listener_.stats.cx_active.sub();
   worker_.removeSession(this);
+}
+
+namespace {
+
+rules::Endpoint toEndpoint(const tcp::endpoint& endpoint) {
+  rules::Endpoint out;
+  const auto address = endpoint.address();
+  const auto bytes = address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped,
+                                                                 address.to_v4()).to_bytes()
+                                     : address.to_v6().to_bytes();
+  std::copy(bytes.begin(), bytes.end(), out.address);
+  out.port = endpoint.port();
+  return out;
+}
+
+bool blocks(rules::Decision decision) {
+  return decision == rules::Decision::Reject || decision == rules::Decision::Drop;
+}
+
+}  // namespace
+
+void Session::fillConnectionFacts() {
+  beast::error_code ec;
+  auto& socket = stream_.tcpStream().socket();
+  const auto peer = socket.remote_endpoint(ec);
+  if (!ec) {
+    facts_.client = toEndpoint(peer);
+  }
+  const auto local = socket.local_endpoint(ec);
+  if (!ec) {
+    local_address_ = local.address().to_string();
+    facts_.local = toEndpoint(local);
+    facts_.local_port = local.port();
+  }
+  facts_.id = id_;
+  facts_.listener = listener_.config.name;
+  facts_.client_address = client_address_;
+  facts_.client_port = client_port_;
+  facts_.local_address = local_address_;
 }
 
 void Session::drain() noexcept {
@@ -86,11 +129,26 @@ void Session::drain() noexcept {
 asio::awaitable<void> Session::run() {
   log(LogArea::Proxy).debug("[C{}] accepted listener={} client={}:{}", id_,
                             listener_.config.name, client_address_, client_port_);
+  // The IP lists refuse a client before a byte of it is read.
+  if (blocks(worker_.inspection().checkClient(facts_))) {
+    log(LogArea::Filters).debug("[C{}] refused by ip list client={}", id_, client_address_);
+    stream_.close();
+    co_return;
+  }
   // co_await is kept out of conditions and operators on purpose: GCC 12 miscompiles some
   // coroutine suspensions inside `&&`, `?:` and loop conditions.
   if (stream_.isTls()) {
     const bool handshake_done = co_await handshake();
     if (!handshake_done) {
+      stream_.close();
+      co_return;
+    }
+    // TODO(tls): refuse a listed SNI inside the handshake (a ClientHello callback answering
+    // unrecognized_name) rather than closing right after it; until then the client completes
+    // a handshake but never gets to send a request.
+    facts_.sni = sni_;
+    if (blocks(worker_.inspection().checkHandshake(facts_))) {
+      log(LogArea::Filters).debug("[C{}] refused by sni policy sni={}", id_, sni_);
       stream_.close();
       co_return;
     }
@@ -102,7 +160,35 @@ asio::awaitable<void> Session::run() {
     }
   }
   state_ = ConnectionState::Draining;
+  if (linger_) {
+    co_await lingeringClose();
+  }
   stream_.close();
+}
+
+// A response that refused a request whose body the client is still sending: closing at once
+// would make the kernel answer the unread bytes with a reset, which can reach the client before
+// it reads the response. So the write side shuts (the client sees the end of the response),
+// and whatever still arrives is read and dropped for a short while.
+asio::awaitable<void> Session::lingeringClose() {
+  beast::error_code ignored;
+  auto& raw = stream_.tcpStream();
+  raw.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  const auto deadline = std::chrono::steady_clock::now() + kLingerTime;
+  size_t discarded = 0;
+  while (discarded < kLingerBytes) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+      break;
+    }
+    raw.expires_after(left);
+    auto [ec, n] = co_await raw.async_read_some(asio::buffer(body_buffer_.get(), kBodyChunk),
+                                                kNoThrow);
+    if (ec) {
+      break;
+    }
+    discarded += n;
+  }
 }
 
 asio::awaitable<bool> Session::handshake() {
@@ -257,7 +343,63 @@ asio::awaitable<Session::Next> Session::handleRequest() {
   if (cluster == nullptr) {
     co_return co_await respondLocally(503, "no cluster", false);
   }
+  const std::optional<Next> refused = co_await inspectRequest();
+  if (refused) {
+    co_return *refused;
+  }
   co_return co_await proxyRequest(*cluster);
+}
+
+asio::awaitable<std::optional<Session::Next>> Session::inspectRequest() {
+  auto& req = parser_->get();
+  header_fields_.clear();
+  for (const auto& field : req) {
+    header_fields_.push_back({field.name_string(), field.value()});
+  }
+  const std::string_view target = req.target();
+  const auto question = target.find('?');
+  request_view_ = {};
+  request_view_.method = req.method_string();
+  request_view_.target = target;
+  request_view_.normalized_path = normalized_.path;
+  request_view_.query = question == std::string_view::npos ? std::string_view{}
+                                                             : target.substr(question + 1);
+  request_view_.protocol = req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  request_view_.host = host_;
+  request_view_.headers = header_fields_;
+  request_view_.sni = sni_;
+  request_view_.path_anomalies = normalized_.anomalies;
+  request_view_.client = facts_.client;
+  request_view_.local = facts_.local;
+  inspection_.tenant = tenant_;
+
+  auto& stage = worker_.inspection();
+  const auto decision = stage.checkRequest(facts_, request_view_, inspection_);
+  inspect_body_ = stage.inspectsBody(inspection_);
+  body_over_limit_ = false;
+  if (decision == rules::Decision::Drop) {
+    error_ = "dropped by policy";
+    finishRequest(0);
+    co_return Next::Close;
+  }
+  if (decision == rules::Decision::Reject) {
+    co_return co_await respondLocally(403, "blocked by policy", true);
+  }
+  co_return std::nullopt;
+}
+
+bool Session::inspectBodyChunk(std::string_view chunk, bool last) {
+  if (!inspect_body_) {
+    return true;
+  }
+  const auto decision =
+      worker_.inspection().checkBody(facts_, request_view_, chunk, last, inspection_);
+  if (!blocks(decision)) {
+    return true;
+  }
+  body_over_limit_ = inspection_.request.bodyOverLimit() && inspection_.request.hits().empty();
+  inspect_body_ = false;
+  return false;
 }
 
 asio::awaitable<Session::Next> Session::redirectToHttps() {
@@ -300,6 +442,7 @@ asio::awaitable<Session::Next> Session::respondLocally(unsigned status, std::str
   // A request whose body was not read cannot be followed by another on this connection.
   const bool keep = !close && parser_ && parser_->is_header_done() && parser_->is_done() &&
                     parser_->get().keep_alive() && !drain_requested_ && !worker_.draining();
+  linger_ = !keep && parser_ && parser_->is_header_done() && !parser_->is_done();
   res.keep_alive(keep);
   res.prepare_payload();
   stream_.tcpStream().expires_after(runtime_.config.limits.idle_timeout);

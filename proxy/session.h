@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "filters/inspection.h"
 #include "proxy/access_log.h"
 #include "proxy/runtime.h"
 #include "proxy/stream.h"
@@ -70,12 +71,13 @@ private:
   enum class Next { KeepAlive, Close };
 
   asio::awaitable<bool> handshake();
+  asio::awaitable<void> lingeringClose();
   asio::awaitable<Next> serveRequest();
   asio::awaitable<Next> readRequestHeader();
   asio::awaitable<Next> handleRequest();
   asio::awaitable<Next> redirectToHttps();
   // How sending a request body to the upstream ended.
-  enum class BodyOutcome { Sent, TooLarge, Malformed, ClientFailed, UpstreamFailed };
+  enum class BodyOutcome { Sent, TooLarge, Malformed, ClientFailed, UpstreamFailed, Blocked };
 
   asio::awaitable<Next> proxyRequest(const ClusterRuntime& cluster);
   asio::awaitable<BodyOutcome> relayRequestBody(
@@ -86,6 +88,12 @@ private:
                                       std::chrono::steady_clock::time_point upstream_start,
                                       bool may_be_stale, bool& stale, bool& reusable);
   asio::awaitable<Next> respondLocally(unsigned status, std::string_view reason, bool close);
+
+  // Inspection of the request head; the verdict's answer when it refuses the request.
+  asio::awaitable<std::optional<Next>> inspectRequest();
+  // Inspection of one body chunk before it is forwarded; false when the request is refused.
+  bool inspectBodyChunk(std::string_view chunk, bool last);
+  void fillConnectionFacts();
 
   std::string upstreamTarget() const;
   void finishRequest(unsigned status);
@@ -98,6 +106,7 @@ private:
   uint64_t id_;
   ConnectionState state_ = ConnectionState::Idle;
   bool drain_requested_ = false;
+  bool linger_ = false;  // a refused request's body is still arriving: close gently
   std::string client_address_;
   uint16_t client_port_ = 0;
   std::string tls_version_;
@@ -113,6 +122,15 @@ private:
   std::optional<RequestParser> parser_;
   rules::NormalizedPath normalized_;
   std::string host_;
+
+  // What inspection sees: the connection, and views of the current request into parser_.
+  std::string local_address_;
+  filters::ConnectionFacts facts_;
+  filters::InspectionState inspection_;
+  std::vector<rules::HeaderField> header_fields_;
+  rules::RequestView request_view_;
+  bool inspect_body_ = false;
+  bool body_over_limit_ = false;
 
   // The current request, for the access log.
   uint64_t requests_ = 0;

@@ -181,6 +181,12 @@ asio::awaitable<Session::BodyOutcome> Session::relayRequestBody(
       msg.body().size = 0;
       msg.body().more = false;
     }
+    // Inspected before it leaves: a refused chunk never reaches the upstream, and returning
+    // closes the upstream connection, so the web server never holds the whole body.
+    const std::string_view chunk(static_cast<const char*>(msg.body().data), msg.body().size);
+    if (!inspectBodyChunk(chunk, !msg.body().more)) {
+      co_return BodyOutcome::Blocked;
+    }
     upstream.tcpStream().expires_after(runtime_.config.limits.upstream_response_timeout);
     auto [wec, wn] = co_await http::async_write(upstream, sr, kNoThrow);
     if (wec == http::error::need_buffer) {
@@ -196,6 +202,18 @@ asio::awaitable<Session::BodyOutcome> Session::relayRequestBody(
 }
 
 asio::awaitable<Session::Next> Session::respondWithBodyError(BodyOutcome outcome) {
+  if (outcome == BodyOutcome::Blocked && inspection_.request.decision() == rules::Decision::Drop) {
+    error_ = "dropped by policy";
+    finishRequest(0);
+    co_return Next::Close;
+  }
+  if (outcome == BodyOutcome::Blocked && body_over_limit_) {
+    listener_.stats.rq_body_too_large.inc();
+    co_return co_await respondLocally(413, "request body over the inspection limit", true);
+  }
+  if (outcome == BodyOutcome::Blocked) {
+    co_return co_await respondLocally(403, "blocked by policy", true);
+  }
   if (outcome == BodyOutcome::TooLarge) {
     listener_.stats.rq_body_too_large.inc();
     co_return co_await respondLocally(413, "request body too large", true);

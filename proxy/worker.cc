@@ -55,9 +55,11 @@ bool addressFree(asio::io_context& context, const tcp::endpoint& endpoint,
 }  // namespace
 
 Worker::Worker(size_t index, std::shared_ptr<const Runtime> runtime,
-               std::shared_ptr<AccessLogSink> access_log, GatewayState& state)
+               std::shared_ptr<LineSink> access_log, GatewayState& state)
     : index_(index), runtime_(std::move(runtime)), access_log_(std::move(access_log)),
-      state_(state) {
+      state_(state),
+      inspection_(runtime_->config.inspection, runtime_->alert_log, runtime_->inspection_stats) {
+  inspection_.setRuleSet(runtime_->rule_set);
   for (const auto& cluster : runtime_->clusters) {
     pools_.push_back(std::make_unique<UpstreamPool>(*cluster, context_.get_executor()));
   }

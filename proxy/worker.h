@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/line_sink.h"
 #include "proxy/access_log.h"
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
@@ -35,7 +36,7 @@ struct GatewayState {
 class Worker {
 public:
   Worker(size_t index, std::shared_ptr<const Runtime> runtime,
-         std::shared_ptr<AccessLogSink> access_log, GatewayState& state);
+         std::shared_ptr<LineSink> access_log, GatewayState& state);
   ~Worker();
 
   // Opens this worker's accepting socket for every listener of the runtime. `ports[i]`, when
@@ -65,6 +66,7 @@ public:
   UpstreamPool& pool(size_t cluster_index) noexcept { return *pools_[cluster_index]; }
   bool draining() const noexcept { return state_.draining.load(std::memory_order_relaxed); }
   uint64_t nextConnectionId() noexcept { return state_.next_connection_id.fetch_add(1); }
+  filters::InspectionStage& inspection() noexcept { return inspection_; }
   void logAccess(const AccessRecord& record);
   void addSession(Session* session);
   void removeSession(Session* session);
@@ -76,8 +78,9 @@ private:
 
   size_t index_;
   std::shared_ptr<const Runtime> runtime_;
-  std::shared_ptr<AccessLogSink> access_log_;
+  std::shared_ptr<LineSink> access_log_;
   GatewayState& state_;
+  filters::InspectionStage inspection_;
   asio::io_context context_{1};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<std::unique_ptr<UpstreamPool>> pools_;

@@ -51,14 +51,15 @@ AccessLine findLine(const std::vector<AccessLine>& lines, const std::string& fie
 
 Gateway::Gateway(const TempDir& dir)
     : dir_(dir), admin_port_(freePort()), config_path_(dir.file("bulwark.yaml")),
-      access_log_path_(dir.file("access.log")) {}
+      access_log_path_(dir.file("access.log")), alert_log_path_(dir.file("alerts.json")) {}
 
 Gateway::~Gateway() = default;
 
 bool Gateway::start(const std::string& yaml, std::string& error, Millis timeout) {
   const std::string text = fmt::format(
-      "workers: 2\nadmin:\n  address: 127.0.0.1:{}\nlogging:\n  level: {}\n  access_log: {}\n{}",
-      admin_port_, log_level, access_log_path_, yaml);
+      "workers: 2\nadmin:\n  address: 127.0.0.1:{}\nlogging:\n  level: {}\n  access_log: {}\n"
+      "  alert_log: {}\n{}",
+      admin_port_, log_level, access_log_path_, alert_log_path_, yaml);
   dir_.write("bulwark.yaml", text);
   process_ = std::make_unique<Process>(
       std::vector<std::string>{bulwarkBinary(), "run", "-c", config_path_}, dir_.path(), "bulwark",
@@ -130,6 +131,24 @@ std::vector<AccessLine> Gateway::accessLog() const {
     }
     lines.push_back(std::move(entry));
   }
+  return lines;
+}
+
+std::vector<std::string> Gateway::alertLines() const {
+  std::ifstream in(alert_log_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return splitLines(text.str());
+}
+
+std::vector<std::string> Gateway::waitForAlerts(size_t count, Millis timeout) const {
+  std::vector<std::string> lines;
+  eventually(
+      [&] {
+        lines = alertLines();
+        return lines.size() >= count;
+      },
+      timeout);
   return lines;
 }
 

@@ -66,6 +66,12 @@ public:
   std::vector<AccessLine> waitForAccessLog(size_t count,
                                            Millis timeout = std::chrono::seconds(3)) const;
 
+  // The alert log (EVE JSON lines) as written so far; the config always sets logging.alert_log.
+  std::vector<std::string> alertLines() const;
+  // Polls until the alert log holds at least `count` lines; returns them.
+  std::vector<std::string> waitForAlerts(size_t count,
+                                         Millis timeout = std::chrono::seconds(3)) const;
+
   // The gateway's stdout and stderr so far, for failure messages.
   std::string output() const;
 
@@ -76,6 +82,7 @@ private:
   uint16_t admin_port_;
   std::string config_path_;
   std::string access_log_path_;
+  std::string alert_log_path_;
   std::vector<std::string> env_;
   std::unique_ptr<Process> process_;
 };

@@ -1,5 +1,7 @@
 #include "proxy/access_log.h"
 
+#include "common/line_sink.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -85,7 +87,7 @@ TEST(AccessLogTest, SinkAppendsToAFile) {
   const std::string path = ::testing::TempDir() + "/bulwark_access_log_test.json";
   std::remove(path.c_str());
   std::string error;
-  auto sink = AccessLogSink::open(path, error);
+  auto sink = LineSink::open(path, "access_log", error);
   ASSERT_NE(sink, nullptr) << error;
   EXPECT_TRUE(sink->enabled());
   sink->write("{\"a\":1}\n");
@@ -99,14 +101,14 @@ TEST(AccessLogTest, SinkAppendsToAFile) {
 
 TEST(AccessLogTest, SinkRefusesAnUnwritablePathWithItsName) {
   std::string error;
-  auto sink = AccessLogSink::open("/nonexistent-dir/access.json", error);
+  auto sink = LineSink::open("/nonexistent-dir/access.json", "access_log", error);
   EXPECT_EQ(sink, nullptr);
   EXPECT_NE(error.find("/nonexistent-dir/access.json"), std::string::npos);
 }
 
 TEST(AccessLogTest, OffMeansDisabled) {
   std::string error;
-  auto sink = AccessLogSink::open("off", error);
+  auto sink = LineSink::open("off", "access_log", error);
   ASSERT_NE(sink, nullptr);
   EXPECT_FALSE(sink->enabled());
 }

@@ -1,0 +1,250 @@
+#include "filters/inspection.h"
+
+#include <cstring>
+
+#include "common/logging.h"
+#include "common/strings.h"
+#include "rules/normalize.h"
+
+namespace bulwark::filters {
+namespace {
+
+using rules::Decision;
+
+bool blocks(Decision decision) { return decision == Decision::Reject || decision == Decision::Drop; }
+
+rules::IpAddress addressOf(const rules::Endpoint& endpoint) {
+  in6_addr address{};
+  std::memcpy(&address, endpoint.address, sizeof(endpoint.address));
+  return rules::IpAddress::fromIn6(address);
+}
+
+std::string_view headerValue(const rules::RequestView& request, std::string_view name) {
+  for (const auto& field : request.headers) {
+    if (iequals(field.name, name)) {
+      return field.value;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+InspectionStats::InspectionStats()
+    : rq_inspected(Stats::global().counter("ips.rq_inspected", "requests inspected")),
+      rq_alerted(Stats::global().counter("ips.rq_alerted", "requests with an alert logged")),
+      rq_rejected(Stats::global().counter("ips.rq_rejected", "requests answered 403")),
+      rq_dropped(Stats::global().counter("ips.rq_dropped", "requests closed without answer")),
+      rq_would_block(Stats::global().counter(
+          "ips.rq_would_block", "detect mode: requests a block would have refused")),
+      scan_error(Stats::global().counter("ips.scan_error", "scans that could not finish")),
+      body_over_limit(Stats::global().counter(
+          "ips.body_over_limit", "bodies longer than body_inspection_limit")),
+      list_rejected(Stats::global().counter("lists.rq_rejected", "requests refused by a list")),
+      sni_rejected(Stats::global().counter("lists.sni_rejected", "handshakes refused")),
+      ip_rejected(Stats::global().counter("lists.cx_rejected", "connections refused by IP")),
+      domain_fronting(Stats::global().counter(
+          "ips.domain_fronting", "requests whose Host differs from the TLS SNI")) {}
+
+InspectionStage::InspectionStage(const config::Inspection& config,
+                                 std::shared_ptr<LineSink> alerts, const InspectionStats& stats)
+    : options_(rules::inspectorOptions(config)),
+      domain_fronting_(config.domain_fronting),
+      inspector_(options_),
+      alerts_(std::move(alerts)),
+      stats_(stats) {}
+
+void InspectionStage::setRuleSet(std::shared_ptr<const rules::RuleSet> rule_set) {
+  rule_set_ = std::move(rule_set);
+}
+
+AlertContext InspectionStage::alertContext(const ConnectionFacts& connection,
+                                           const rules::RequestView* request,
+                                           std::string_view tenant) const {
+  AlertContext context;
+  context.time = std::chrono::system_clock::now();
+  context.connection_id = connection.id;
+  context.client_address = connection.client_address;
+  context.client_port = connection.client_port;
+  context.local_address = connection.local_address;
+  context.local_port = connection.local_port;
+  context.listener = connection.listener;
+  context.tenant = tenant;
+  context.sni = connection.sni;
+  if (request != nullptr) {
+    context.host = request->host;
+    context.url = request->target;
+    context.method = request->method;
+    context.protocol = request->protocol;
+    context.user_agent = headerValue(*request, "user-agent");
+  }
+  if (rule_set_) {
+    context.rule_set_version = rule_set_->version;
+    context.rule_set_hash = rule_set_->hash;
+  }
+  return context;
+}
+
+void InspectionStage::writeAlerts() {
+  if (!alert_lines_.empty()) {
+    alerts_->write(alert_lines_);
+    alert_lines_.clear();
+  }
+}
+
+Decision InspectionStage::applyListVerdict(const rules::ListVerdict& verdict,
+                                           std::string_view kind, std::string_view matched,
+                                           const AlertContext& context) {
+  if (verdict.scan_error) {
+    stats_.scan_error.inc();
+    if (!options_.fail_open_on_scan_error && !options_.detect_only) {
+      return Decision::Reject;
+    }
+  }
+  if (verdict.decision == Decision::Pass) {
+    return Decision::Pass;
+  }
+  const bool block = blocks(verdict.decision) && !options_.detect_only;
+  if (blocks(verdict.decision) && options_.detect_only) {
+    stats_.rq_would_block.inc();
+  }
+  PolicyAlert policy{kind, verdict.not_allowed ? std::string_view("not on any allow list")
+                                                 : verdict.file,
+                     verdict.line, matched};
+  formatPolicyAlert(context, policy, block, alert_lines_);
+  writeAlerts();
+  return block ? verdict.decision : Decision::Alert;
+}
+
+Decision InspectionStage::checkClient(const ConnectionFacts& connection) {
+  if (!rule_set_ || rule_set_->ip_lists.empty()) {
+    return Decision::Pass;
+  }
+  const auto verdict = rule_set_->checkIp(addressOf(connection.client));
+  const auto decision = applyListVerdict(verdict, "ip_list", connection.client_address,
+                                         alertContext(connection, nullptr, {}));
+  if (blocks(decision)) {
+    stats_.ip_rejected.inc();
+  }
+  return decision;
+}
+
+Decision InspectionStage::checkHandshake(const ConnectionFacts& connection) {
+  if (!rule_set_ || connection.sni.empty()) {
+    return Decision::Pass;
+  }
+  const auto context = alertContext(connection, nullptr, {});
+  const auto sni = rules::normalizeHost(connection.sni);
+  auto decision = applyListVerdict(rule_set_->checkSni(sni), "domain_list", sni, context);
+  if (!blocks(decision)) {
+    rules::RequestInspection inspection;
+    inspector_.inspectHandshake(rule_set_->signatures, sni, connection.client, connection.local,
+                                inspection);
+    decision = std::max(decision, finishSignatures(inspection, context));
+  }
+  if (blocks(decision)) {
+    stats_.sni_rejected.inc();
+  }
+  return decision;
+}
+
+Decision InspectionStage::finishSignatures(const rules::RequestInspection& inspection,
+                                           const AlertContext& context) {
+  if (inspection.scanError()) {
+    stats_.scan_error.inc();
+  }
+  const auto* signatures = inspection.ruleSet();
+  for (const auto& hit : inspection.hits()) {
+    formatAlert(context, signatures->rules()[hit.rule].signature, hit.enforced, alert_lines_);
+    if (hit.would_block && !hit.enforced) {
+      stats_.rq_would_block.inc();
+    }
+  }
+  writeAlerts();
+  return inspection.decision();
+}
+
+Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
+                                       const rules::RequestView& request,
+                                       InspectionState& state) {
+  state.request.reset();
+  if (!rule_set_) {
+    return Decision::Pass;
+  }
+  stats_.rq_inspected.inc();
+  const auto context = alertContext(connection, &request, state.tenant);
+  auto decision = Decision::Pass;
+  if (!request.host.empty()) {
+    decision = applyListVerdict(rule_set_->checkHost(request.host), "domain_list", request.host,
+                                context);
+  }
+  // Domain fronting: the certificate was chosen for one name, the request asks for another.
+  if (!blocks(decision) && !connection.sni.empty() && !request.host.empty() &&
+      domain_fronting_ != config::DomainFronting::Allow &&
+      !iequals(rules::normalizeHost(connection.sni), request.host)) {
+    stats_.domain_fronting.inc();
+    rules::ListVerdict fronting;
+    fronting.decision = domain_fronting_ == config::DomainFronting::Reject ? Decision::Reject
+                                                                           : Decision::Alert;
+    fronting.file = "inspection.domain_fronting";
+    decision = std::max(decision, applyListVerdict(fronting, "domain_fronting", request.host,
+                                                   context));
+  }
+  if (!blocks(decision)) {
+    decision = std::max(decision, applyListVerdict(rule_set_->checkUrl(request.normalized_path,
+                                                                       request.query),
+                                                   "url_list", request.normalized_path, context));
+  }
+  if (blocks(decision)) {
+    stats_.list_rejected.inc();
+    stats_.rq_rejected.inc();
+    return decision;
+  }
+  inspector_.inspectHeaders(rule_set_->signatures, request, state.flow, state.request);
+  decision = std::max(decision, finishSignatures(state.request, context));
+  if (decision == Decision::Reject) {
+    stats_.rq_rejected.inc();
+  } else if (decision == Decision::Drop) {
+    stats_.rq_dropped.inc();
+  } else if (decision == Decision::Alert) {
+    stats_.rq_alerted.inc();
+  }
+  return decision;
+}
+
+bool InspectionStage::inspectsBody(const InspectionState& state) const noexcept {
+  const auto* signatures = state.request.ruleSet();
+  return signatures != nullptr && !state.request.finished() &&
+         options_.body_inspection_limit > 0 && rules::Inspector::inspectsBody(*signatures);
+}
+
+Decision InspectionStage::checkBody(const ConnectionFacts& connection,
+                                    const rules::RequestView& request, std::string_view chunk,
+                                    bool last, InspectionState& state) {
+  const auto hits_before = state.request.hits().size();
+  const bool over_before = state.request.bodyOverLimit();
+  const auto decision = inspector_.inspectBody(request, state.flow, chunk, last, state.request);
+  if (state.request.bodyOverLimit() && !over_before) {
+    stats_.body_over_limit.inc();
+  }
+  const auto hits = state.request.hits();
+  if (hits.size() > hits_before) {
+    const auto context = alertContext(connection, &request, state.tenant);
+    for (size_t i = hits_before; i < hits.size(); ++i) {
+      formatAlert(context, state.request.ruleSet()->rules()[hits[i].rule].signature,
+                  hits[i].enforced, alert_lines_);
+      if (hits[i].would_block && !hits[i].enforced) {
+        stats_.rq_would_block.inc();
+      }
+    }
+    writeAlerts();
+  }
+  if (decision == Decision::Reject) {
+    stats_.rq_rejected.inc();
+  } else if (decision == Decision::Drop) {
+    stats_.rq_dropped.inc();
+  }
+  return decision;
+}
+
+}  // namespace bulwark::filters
