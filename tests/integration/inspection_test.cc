@@ -7,6 +7,7 @@
 
 #include "tests/integration/gateway_fixture.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/pki.h"
 #include "tests/integration/test_upstream.h"
 
 namespace bulwark::testing {
@@ -212,6 +213,83 @@ TEST_F(InspectionTest, AnIpListDropsTheConnectionBeforeAnyRequest) {
   EXPECT_NE(exit_code, 0);
   EXPECT_TRUE(gateway_.waitForStat("lists.cx_rejected", 1));
   EXPECT_EQ(upstream_.connectionCount(), 0U);
+}
+
+// A TLS listener: the domain list on the SNI, and SNI/Host disagreement (domain fronting).
+constexpr char kTlsConfig[] = R"(listeners:
+  - name: https
+    address: 127.0.0.1:{}
+    tls:
+      certificates:
+        - cert: {}
+          key: {}
+    routes:
+      - path_prefix: /
+        cluster: web
+clusters:
+  - name: web
+    endpoints:
+      - address: {}
+inspection:
+  domain_fronting: reject
+  domain_lists:
+    - file: {}
+      action: reject
+      match_on: [sni]
+      subdomains: true
+)";
+
+class InspectionTlsTest : public InspectionTest {
+protected:
+  void startTlsGateway() {
+    const auto cert = pki_.issue({"good.test", "*.good.test", "bad.test", "other.test"});
+    const auto domains = dir_.write("sni.txt", "bad.test\n");
+    const auto yaml =
+        fmt::format(kTlsConfig, port_, cert.cert, cert.key, upstream_.address(), domains);
+    std::string error;
+    ASSERT_TRUE(gateway_.start(yaml, error)) << error;
+  }
+
+  // An HTTPS GET to `name` (sent as SNI and Host unless `host` overrides the Host header).
+  std::pair<int, int> https(const std::string& name, const std::string& host = "") {
+    std::vector<std::string> args = {"-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                                     pki_.caCert(), "--resolve",
+                                     fmt::format("{}:{}:127.0.0.1", name, port_)};
+    if (!host.empty()) {
+      args.push_back("-H");
+      args.push_back("Host: " + host);
+    }
+    args.push_back(fmt::format("https://{}:{}/", name, port_));
+    const auto result = curl(args);
+    return {result.out.empty() ? 0 : std::stoi(result.out), result.exit_code};
+  }
+
+  Pki pki_{dir_};
+};
+
+TEST_F(InspectionTlsTest, AListedSniGetsNoRequestThrough) {
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway());
+
+  EXPECT_EQ(https("www.good.test").first, 200);
+  const auto [status, exit_code] = https("bad.test");
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(exit_code, 0);
+  EXPECT_EQ(https("sub.bad.test").first, 0);  // the list covers subdomains
+  EXPECT_TRUE(gateway_.waitForStat("lists.sni_rejected", 2));
+  EXPECT_EQ(upstream_.requests().size(), 1U);
+}
+
+TEST_F(InspectionTlsTest, DomainFrontingIsRefusedWhenSetTo) {
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway());
+
+  EXPECT_EQ(https("good.test", "other.test").first, 403);
+  EXPECT_EQ(https("good.test", "GOOD.test:443").first, 200);  // the same host, normalised
+  EXPECT_TRUE(gateway_.waitForStat("ips.domain_fronting", 1));
+  const auto alerts = alertsFor(0);
+  ASSERT_EQ(alerts.size(), 1U);
+  EXPECT_EQ(alerts[0].at("alert").as_object().at("policy").as_object().at("kind").as_string(),
+            "domain_fronting");
+  EXPECT_EQ(alerts[0].at("tls").as_object().at("sni").as_string(), "good.test");
 }
 
 }  // namespace
