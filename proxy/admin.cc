@@ -41,10 +41,21 @@ std::string escapeHtml(std::string_view text) {
 
 }  // namespace
 
-SimpleHandler makeAdminHandler(const GatewayState& state) {
-  return [&state](const SimpleRequest& req, const boost::asio::ip::tcp::endpoint&) {
+SimpleHandler makeAdminHandler(const GatewayState& state, AdminActions actions) {
+  return [&state, actions = std::move(actions)](const SimpleRequest& req,
+                                                const boost::asio::ip::tcp::endpoint&) {
     const std::string_view path = pathOf(req.target());
-    const bool known = path == "/ready" || path == "/healthz" || path == "/stats";
+    if (path == "/rules/reload") {
+      if (req.method() != http::verb::post) {
+        auto res = makeTextResponse(req, 405, "method not allowed\n");
+        res.set(http::field::allow, "POST");
+        return res;
+      }
+      auto [status, body] = actions.reload_rules();
+      return makeTextResponse(req, status, std::move(body), "application/json");
+    }
+    const bool known =
+        path == "/ready" || path == "/healthz" || path == "/stats" || path == "/rules";
     if (!known) {
       return makeTextResponse(req, 404, "not found\n");
     }
@@ -52,6 +63,9 @@ SimpleHandler makeAdminHandler(const GatewayState& state) {
       auto res = makeTextResponse(req, 405, "method not allowed\n");
       res.set(http::field::allow, "GET, HEAD");
       return res;
+    }
+    if (path == "/rules") {
+      return makeTextResponse(req, 200, actions.rules_json(), "application/json");
     }
     if (path == "/ready") {
       return state.draining ? makeTextResponse(req, 503, "draining\n")

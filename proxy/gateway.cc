@@ -3,15 +3,22 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <functional>
 #include <thread>
 
 #include "common/logging.h"
 #include "proxy/admin.h"
 
 namespace bulwark::proxy {
+namespace json = boost::json;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 namespace {
@@ -78,7 +85,11 @@ std::vector<std::string> notYetEnforced(const config::Config& config) {
 
 }  // namespace
 
-Gateway::Gateway(config::Config config) : config_(std::move(config)) {}
+Gateway::Gateway(config::Config config)
+    : config_(std::move(config)),
+      reload_success_(Stats::global().counter("rules.reload_success", "rule set reloads applied")),
+      reload_failure_(Stats::global().counter(
+          "rules.reload_failure", "rule set reloads refused; the running set stayed")) {}
 
 Gateway::~Gateway() {
   for (auto& worker : workers_) {
@@ -96,7 +107,11 @@ bool Gateway::start(std::vector<std::string>& errors) {
   // The admin listener binds first: it has no SO_REUSEPORT, so a second gateway on the same
   // config stops here before any listener of its own is up.
   std::string error;
-  admin_ = std::make_unique<SimpleServer>(control_, "admin", makeAdminHandler(state_));
+  AdminActions actions;
+  actions.rules_json = [this] { return rulesJson(); };
+  actions.reload_rules = [this] { return reloadRules("admin"); };
+  admin_ = std::make_unique<SimpleServer>(control_, "admin",
+                                          makeAdminHandler(state_, std::move(actions)));
   if (!admin_->listen(config_.admin.address, error)) {
     errors.push_back(error);
     return false;
@@ -150,8 +165,9 @@ bool Gateway::buildRuntime(std::vector<std::string>& errors) {
   return errors.empty();
 }
 
-void Gateway::loadRules(std::vector<std::string>& errors) {
-  auto load = rules::loadRuleSet(runtime_->config.inspection, 1);
+namespace {
+
+void logRuleLoad(const rules::RuleSetLoad& load) {
   auto& logger = log(LogArea::Rules);
   for (const auto& problem : load.rule_problems) {
     if (problem.severity == rules::RuleProblem::Severity::Error) {
@@ -164,7 +180,6 @@ void Gateway::loadRules(std::vector<std::string>& errors) {
     logger.warn("list entry not loaded: {}", problem.toString());
   }
   if (!load.ok()) {
-    errors.push_back("the rule set could not be compiled; see the rules log above");
     return;
   }
   std::string unsupported;
@@ -177,7 +192,106 @@ void Gateway::loadRules(std::vector<std::string>& errors) {
               set.version, load.rules_loaded, load.rules_seen, load.errors, unsupported,
               set.domain_lists.size(), set.url_lists.size(), set.ip_lists.size(), load.seconds,
               set.hash.substr(0, 16));
-  runtime_->rule_set = std::move(load.rule_set);
+}
+
+}  // namespace
+
+void Gateway::loadRules(std::vector<std::string>& errors) {
+  auto load = rules::loadRuleSet(runtime_->config.inspection, ++rules_version_);
+  logRuleLoad(load);
+  if (!load.ok()) {
+    errors.push_back("the rule set could not be compiled; see the rules log above");
+    return;
+  }
+  runtime_->rule_set = load.rule_set;
+  running_load_ = std::move(load);
+}
+
+std::pair<unsigned, std::string> Gateway::reloadRules(std::string_view trigger) {
+  log(LogArea::Rules).info("rule set reload started trigger={}", trigger);
+  auto load = rules::loadRuleSet(runtime_->config.inspection, rules_version_ + 1);
+  logRuleLoad(load);
+  // A rule file that went missing is not a rule set anyone meant to run.
+  bool files_ok = true;
+  for (const auto& problem : load.rule_problems) {
+    files_ok = files_ok && problem.reason != "file";
+  }
+  for (const auto& problem : load.list_problems) {
+    files_ok = files_ok && problem.line != 0;
+  }
+  const bool ok = load.ok() && files_ok;
+  std::string body = loadJson(load);
+  last_reload_ = fmt::format(R"({{"trigger":"{}","result":"{}","load":{}}})", trigger,
+                             ok ? "applied" : "refused", body);
+  if (!ok) {
+    reload_failure_.inc();
+    log(LogArea::Rules).error("rule set reload refused trigger={}: the running set v{} stays",
+                              trigger, rules_version_);
+    return {500, last_reload_ + "\n"};
+  }
+  rules_version_ = load.rule_set->version;
+  // The answer waits until every worker holds the new set, so a request sent after it is
+  // inspected by the new rules. Workers only swap a pointer; a short wait bounds a stuck one.
+  auto pending = std::make_shared<std::atomic<size_t>>(workers_.size());
+  for (auto& worker : workers_) {
+    worker->publishRuleSet(load.rule_set, [pending] { pending->fetch_sub(1); });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (pending->load() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  running_load_ = std::move(load);
+  reload_success_.inc();
+  return {200, last_reload_ + "\n"};
+}
+
+std::string Gateway::loadJson(const rules::RuleSetLoad& load) const {
+  json::object out;
+  if (load.rule_set) {
+    out["version"] = load.rule_set->version;
+    out["hash"] = load.rule_set->hash;
+    json::array lists;
+    for (const auto& list : load.rule_set->domain_lists) {
+      lists.push_back(json::object{{"kind", "domain"}, {"file", list.file},
+                                   {"entries", list.set.size()}});
+    }
+    for (const auto& list : load.rule_set->url_lists) {
+      lists.push_back(json::object{{"kind", "url"}, {"file", list.file},
+                                   {"entries", list.set.size()}});
+    }
+    for (const auto& list : load.rule_set->ip_lists) {
+      lists.push_back(json::object{{"kind", "ip"}, {"file", list.file}});
+    }
+    out["lists"] = std::move(lists);
+  }
+  out["rules_seen"] = load.rules_seen;
+  out["rules_loaded"] = load.rules_loaded;
+  out["rules_disabled"] = load.rules_disabled;
+  out["rule_errors"] = load.errors;
+  json::object unsupported;
+  for (const auto& [reason, count] : load.unsupported) {
+    unsupported[reason] = count;
+  }
+  out["unsupported"] = std::move(unsupported);
+  // Every error in full; unsupported rules only by count (ET Open has thousands).
+  json::array problems;
+  for (const auto& problem : load.rule_problems) {
+    if (problem.severity == rules::RuleProblem::Severity::Error) {
+      problems.push_back(json::string(problem.toString()));
+    }
+  }
+  for (const auto& problem : load.list_problems) {
+    problems.push_back(json::string(problem.toString()));
+  }
+  out["errors"] = std::move(problems);
+  out["seconds"] = load.seconds;
+  return json::serialize(out);
+}
+
+std::string Gateway::rulesJson() const {
+  std::string out = "{\"running\":" + loadJson(running_load_);
+  out += ",\"last_reload\":" + (last_reload_.empty() ? std::string("null") : last_reload_);
+  return out + "}\n";
 }
 
 bool Gateway::startWorkers(std::vector<std::string>& errors) {
@@ -250,6 +364,18 @@ int Gateway::run() {
       beginDrain();
     }
   });
+  // SIGHUP reloads the rule set, as many times as it comes.
+  asio::signal_set hangups(control_, SIGHUP);
+  std::function<void()> awaitHangup = [&] {
+    hangups.async_wait([&](boost::system::error_code ec, int) {
+      if (ec || state_.draining) {
+        return;
+      }
+      reloadRules("sighup");
+      awaitHangup();
+    });
+  };
+  awaitHangup();
   control_.run();
   finish();
   return 0;

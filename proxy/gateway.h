@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/stats.h"
 #include "config/config.h"
+#include "rules/rule_set.h"
 #include "proxy/simple_server.h"
 #include "proxy/worker.h"
 
@@ -36,6 +38,11 @@ public:
 private:
   bool buildRuntime(std::vector<std::string>& errors);
   void loadRules(std::vector<std::string>& errors);
+  // Loads the rule files again and, when the set builds, publishes it to every worker. The
+  // status and JSON body for POST /rules/reload. Control thread; blocks it while compiling.
+  std::pair<unsigned, std::string> reloadRules(std::string_view trigger);
+  std::string rulesJson() const;
+  std::string loadJson(const rules::RuleSetLoad& load) const;
   bool startWorkers(std::vector<std::string>& errors);
   void armTicketRotation();
   void waitForDrain(std::chrono::steady_clock::time_point deadline);
@@ -50,6 +57,13 @@ private:
   std::unique_ptr<SimpleServer> demo_;
   std::unique_ptr<boost::asio::steady_timer> ticket_timer_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
+
+  // The rule set: the load that built the running one, and the last reload attempt.
+  uint64_t rules_version_ = 0;
+  rules::RuleSetLoad running_load_;
+  std::string last_reload_;  // JSON of the last reload's outcome, empty before any
+  Counter& reload_success_;
+  Counter& reload_failure_;
 };
 
 }  // namespace bulwark::proxy

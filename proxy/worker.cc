@@ -67,6 +67,15 @@ Worker::Worker(size_t index, std::shared_ptr<const Runtime> runtime,
 
 Worker::~Worker() { stop(); }
 
+void Worker::publishRuleSet(std::shared_ptr<const rules::RuleSet> rule_set,
+                            std::function<void()> applied) {
+  asio::post(context_, [this, rule_set = std::move(rule_set),
+                        applied = std::move(applied)]() mutable {
+    inspection_.setRuleSet(std::move(rule_set));
+    applied();
+  });
+}
+
 bool Worker::bind(const std::vector<uint16_t>& ports, std::string& error) {
   for (size_t i = 0; i < runtime_->listeners.size(); ++i) {
     const auto& listener = *runtime_->listeners[i];

@@ -57,6 +57,12 @@ public:
   // Stops the event loop at once and joins the thread. Any thread but this worker's.
   void stop();
 
+  // Hands the worker a new rule set: requests that start afterwards use it, requests in flight
+  // finish on the one they started with. Any thread (posted to the worker); `applied` is
+  // called on the worker thread once it is in place.
+  void publishRuleSet(std::shared_ptr<const rules::RuleSet> rule_set,
+                      std::function<void()> applied);
+
   // Live downstream connections. Any thread (an atomic read).
   size_t sessionCount() const noexcept { return session_count_.load(); }
 

@@ -2,7 +2,9 @@
 // detect mode, and the EVE alert log. A recording upstream shows what got through.
 
 #include <boost/json/parse.hpp>
+#include <csignal>
 #include <fmt/format.h>
+#include <filesystem>
 #include <gtest/gtest.h>
 
 #include "tests/integration/gateway_fixture.h"
@@ -290,6 +292,100 @@ TEST_F(InspectionTlsTest, DomainFrontingIsRefusedWhenSetTo) {
   EXPECT_EQ(alerts[0].at("alert").as_object().at("policy").as_object().at("kind").as_string(),
             "domain_fronting");
   EXPECT_EQ(alerts[0].at("tls").as_object().at("sni").as_string(), "good.test");
+}
+
+// Reloads: POST /rules/reload and SIGHUP swap the rule set in; a set that cannot load never
+// replaces the running one.
+class RuleReloadTest : public InspectionTest {
+protected:
+  void startWith(const std::string& rules) {
+    rules_path_ = dir_.write("reload.rules", rules);
+    const auto yaml = fmt::format(R"(listeners:
+  - name: edge
+    address: 127.0.0.1:{}
+    routes:
+      - path_prefix: /
+        cluster: web
+clusters:
+  - name: web
+    endpoints:
+      - address: {}
+inspection:
+  rules: [{}]
+)",
+                                  port_, upstream_.address(), rules_path_);
+    std::string error;
+    ASSERT_TRUE(gateway_.start(yaml, error)) << error;
+  }
+
+  static std::string rejectRule(const std::string& path, int sid) {
+    return fmt::format("reject http any any -> any any (msg:\"no {}\"; flow:to_server; "
+                       "http.uri; content:\"{}\"; sid:{};)\n",
+                       path, path, sid);
+  }
+
+  // POST (or GET) on the admin listener: the status and body.
+  std::pair<int, std::string> admin(const std::string& method, const std::string& path) {
+    const auto result = curl({"-s", "-X", method, "-w", "\n%{http_code}",
+                              fmt::format("http://127.0.0.1:{}{}", gateway_.adminPort(), path)});
+    const auto last = result.out.rfind('\n');
+    if (last == std::string::npos) {
+      return {0, result.err};
+    }
+    return {std::stoi(result.out.substr(last + 1)), result.out.substr(0, last)};
+  }
+
+  std::string rules_path_;
+};
+
+TEST_F(RuleReloadTest, AdminReloadSwapsTheRuleSetIn) {
+  ASSERT_NO_FATAL_FAILURE(startWith(rejectRule("/old", 1)));
+  EXPECT_EQ(get("/old"), 403);
+  EXPECT_EQ(get("/new"), 200);
+
+  dir_.write("reload.rules", rejectRule("/new", 2));
+  const auto [status, body] = admin("POST", "/rules/reload");
+  ASSERT_EQ(status, 200) << body;
+  const auto answer = json::parse(body).as_object();
+  EXPECT_EQ(answer.at("result").as_string(), "applied");
+  EXPECT_EQ(answer.at("load").as_object().at("version").as_int64(), 2);
+
+  EXPECT_EQ(get("/new"), 403);
+  EXPECT_EQ(get("/old"), 200);
+  const auto rules = json::parse(admin("GET", "/rules").second).as_object();
+  EXPECT_EQ(rules.at("running").as_object().at("version").as_int64(), 2);
+  EXPECT_EQ(rules.at("running").as_object().at("rules_loaded").as_int64(), 1);
+  EXPECT_EQ(admin("GET", "/rules/reload").first, 405);
+  EXPECT_EQ(gateway_.stat("rules.reload_success"), 1);
+}
+
+TEST_F(RuleReloadTest, ASetThatCannotLoadNeverReplacesTheRunningOne) {
+  ASSERT_NO_FATAL_FAILURE(startWith(rejectRule("/old", 1)));
+  std::filesystem::remove(rules_path_);
+
+  const auto [status, body] = admin("POST", "/rules/reload");
+  EXPECT_EQ(status, 500);
+  EXPECT_NE(body.find("reload.rules"), std::string::npos) << body;
+  EXPECT_EQ(get("/old"), 403);
+  EXPECT_EQ(gateway_.stat("rules.reload_failure"), 1);
+  const auto rules = json::parse(admin("GET", "/rules").second).as_object();
+  EXPECT_EQ(rules.at("running").as_object().at("version").as_int64(), 1);
+  EXPECT_EQ(rules.at("last_reload").as_object().at("result").as_string(), "refused");
+}
+
+TEST_F(RuleReloadTest, SighupReloadsAndBadRulesAreReportedWithTheirLine) {
+  ASSERT_NO_FATAL_FAILURE(startWith(rejectRule("/old", 1)));
+  dir_.write("reload.rules", rejectRule("/new", 2) + "alert http any any -> any any (msg:\"x\"; "
+                                                     "http.uri; content:\"a\"; bogus_kw; sid:3;)\n");
+  gateway_.process().signal(SIGHUP);
+  EXPECT_TRUE(gateway_.waitForStat("rules.reload_success", 1));
+  EXPECT_EQ(get("/new"), 403);
+  const auto rules = json::parse(admin("GET", "/rules").second).as_object();
+  const auto& errors = rules.at("running").as_object().at("errors").as_array();
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NE(std::string(errors[0].as_string()).find("reload.rules:2: sid 3"), std::string::npos)
+      << errors[0];
+  EXPECT_TRUE(gateway_.process().running());
 }
 
 }  // namespace
