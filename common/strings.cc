@@ -106,6 +106,20 @@ std::optional<uint64_t> parseSize(std::string_view text) {
   return std::nullopt;
 }
 
+void appendJsonField(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  appendJsonString(out, value);
+}
+
+void appendJsonField(std::string& out, std::string_view name, uint64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+}
+
 void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
   for (size_t i = 0; i < text.size(); ++i) {

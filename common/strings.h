@@ -23,6 +23,10 @@ std::optional<uint64_t> parseSize(std::string_view text);
 // UTF-8 are written as \u00XX so the line stays valid JSON whatever a peer sent.
 void appendJsonString(std::string& out, std::string_view text);
 
+// Appends `,"name":value` to a JSON object being written (a string value escaped as above).
+void appendJsonField(std::string& out, std::string_view name, std::string_view value);
+void appendJsonField(std::string& out, std::string_view name, uint64_t value);
+
 // ASCII case-insensitive comparisons (the web tier treats paths and hosts without regard to case).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istartsWith(std::string_view text, std::string_view prefix) noexcept;

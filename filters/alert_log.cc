@@ -8,17 +8,6 @@
 namespace bulwark::filters {
 namespace {
 
-void field(std::string& out, std::string_view name, std::string_view value) {
-  out += ",\"";
-  out += name;
-  out += "\":";
-  appendJsonString(out, value);
-}
-
-void field(std::string& out, std::string_view name, uint64_t value) {
-  fmt::format_to(std::back_inserter(out), ",\"{}\":{}", name, value);
-}
-
 // Everything before the "alert" object: time, addresses, the flow.
 void openRecord(const AlertContext& context, std::string& out) {
   const auto since_epoch = context.time.time_since_epoch();
@@ -28,12 +17,12 @@ void openRecord(const AlertContext& context, std::string& out) {
   fmt::format_to(std::back_inserter(out),
                  "{{\"timestamp\":\"{:%Y-%m-%dT%H:%M:%S}.{:06}+0000\",\"event_type\":\"alert\"",
                  fmt::gmtime(static_cast<std::time_t>(seconds.count())), micros);
-  field(out, "src_ip", context.client_address);
-  field(out, "src_port", context.client_port);
-  field(out, "dest_ip", context.local_address);
-  field(out, "dest_port", context.local_port);
+  appendJsonField(out, "src_ip", context.client_address);
+  appendJsonField(out, "src_port", context.client_port);
+  appendJsonField(out, "dest_ip", context.local_address);
+  appendJsonField(out, "dest_port", context.local_port);
   out += ",\"proto\":\"TCP\"";
-  field(out, "app_proto", context.method.empty() ? "tls" : "http");
+  appendJsonField(out, "app_proto", context.method.empty() ? "tls" : "http");
 }
 
 // Everything after the "alert" object: http, tls and our own fields.
@@ -42,12 +31,12 @@ void closeRecord(const AlertContext& context, std::string& out) {
     out += ",\"http\":{";
     out += "\"hostname\":";
     appendJsonString(out, context.host);
-    field(out, "url", context.url);
-    field(out, "http_method", context.method);
-    field(out, "http_user_agent", context.user_agent);
-    field(out, "protocol", context.protocol);
+    appendJsonField(out, "url", context.url);
+    appendJsonField(out, "http_method", context.method);
+    appendJsonField(out, "http_user_agent", context.user_agent);
+    appendJsonField(out, "protocol", context.protocol);
     if (context.status != 0) {
-      field(out, "status", context.status);
+      appendJsonField(out, "status", context.status);
     }
     out += "}";
   }
@@ -56,9 +45,9 @@ void closeRecord(const AlertContext& context, std::string& out) {
     appendJsonString(out, context.sni);
     out += "}";
   }
-  field(out, "listener", context.listener);
-  field(out, "tenant", context.tenant);
-  field(out, "connection_id", context.connection_id);
+  appendJsonField(out, "listener", context.listener);
+  appendJsonField(out, "tenant", context.tenant);
+  appendJsonField(out, "connection_id", context.connection_id);
   fmt::format_to(std::back_inserter(out), ",\"rule_set\":{{\"version\":{},\"hash\":",
                  context.rule_set_version);
   appendJsonString(out, context.rule_set_hash);
@@ -72,12 +61,12 @@ void formatAlert(const AlertContext& context, const rules::Signature& signature,
   openRecord(context, out);
   out += ",\"alert\":{\"action\":";
   appendJsonString(out, blocked ? "blocked" : "allowed");
-  field(out, "gid", signature.gid);
-  field(out, "signature_id", signature.sid);
-  field(out, "rev", signature.rev);
-  field(out, "signature", signature.msg);
-  field(out, "category", signature.category);
-  field(out, "severity", signature.priority);
+  appendJsonField(out, "gid", signature.gid);
+  appendJsonField(out, "signature_id", signature.sid);
+  appendJsonField(out, "rev", signature.rev);
+  appendJsonField(out, "signature", signature.msg);
+  appendJsonField(out, "category", signature.category);
+  appendJsonField(out, "severity", signature.priority);
   if (!signature.metadata.empty()) {
     // EVE groups metadata values by key: {"created_at": ["2010_07_30"], ...}.
     out += ",\"metadata\":{";
@@ -121,14 +110,14 @@ void formatPolicyAlert(const AlertContext& context, const PolicyAlert& policy, b
       policy.line != 0 ? fmt::format("{} {}:{} {}", policy.kind, policy.source, policy.line,
                                      policy.detail)
                        : fmt::format("{} {} {}", policy.kind, policy.source, policy.detail);
-  field(out, "signature", signature);
-  field(out, "category", "Policy");
+  appendJsonField(out, "signature", signature);
+  appendJsonField(out, "category", "Policy");
   out += ",\"severity\":2";
   out += ",\"policy\":{\"kind\":";
   appendJsonString(out, policy.kind);
-  field(out, "source", policy.source);
-  field(out, "line", policy.line);
-  field(out, "matched", policy.detail);
+  appendJsonField(out, "source", policy.source);
+  appendJsonField(out, "line", policy.line);
+  appendJsonField(out, "matched", policy.detail);
   out += "}}";
   closeRecord(context, out);
 }

@@ -78,6 +78,9 @@ void BufferSet::reset(const RequestView& request, std::string_view body) noexcep
 }
 
 std::optional<std::string_view> BufferSet::get(Buffer buffer) {
+  if (buffer == Buffer::Payload) {
+    buffer = Buffer::Start;  // the same bytes: built once for both
+  }
   const auto index = static_cast<size_t>(buffer);
   if (buffer == Buffer::RequestBody) {
     return body_.empty() ? std::nullopt : std::optional<std::string_view>(body_);
@@ -115,7 +118,9 @@ void BufferSet::build(Buffer buffer) {
   switch (buffer) {
     case Buffer::Uri:
       out.append(request.normalized_path);
-      if (!request.query.empty()) {
+      // "/a?" keeps its '?' with an empty query, as libhtp's normalised URI does; rules look
+      // for "script.php?" whatever follows.
+      if (request.target.find('?') != std::string_view::npos) {
         out.push_back('?');
         appendPercentDecoded(request.query, out, false);
       }

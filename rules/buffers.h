@@ -18,7 +18,8 @@ namespace bulwark::rules {
 // a buffer allocates nothing.
 //
 // What each buffer holds, as Suricata defines it for requests:
-//   http.uri         normalised path, then '?' and the percent-decoded query when there is one
+//   http.uri         normalised path, then '?' and the percent-decoded query when the target
+//                    has a '?' ("/a?" gives "/a?")
 //   http.uri.raw     the target as sent
 //   http.header      "Name: value\r\n" for every header but Cookie, names as sent
 //   http.header.raw  the same with Cookie (the proxy keeps parsed fields, not the raw bytes)

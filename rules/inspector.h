@@ -143,7 +143,7 @@ class Inspector {
   Decision finishCall(RequestInspection& state);
   void scanBodyStream(const SignatureSet& rules, RequestInspection& state, std::string_view data);
   void collectBodyCandidates(const SignatureSet& rules, RequestInspection& state, bool last,
-                             std::vector<uint32_t>& out);
+                             std::vector<uint32_t>& out, std::vector<uint32_t>& proven);
 
   InspectorOptions options_;
   hs_scratch* scratch_ = nullptr;

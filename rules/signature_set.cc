@@ -99,6 +99,19 @@ bool chooseFastPattern(const Signature& signature, FastPattern& out) {
   return found;
 }
 
+// The literal compiler refuses a pattern whose first byte is NUL (it reads it as an empty
+// string). A literal only nominates a rule for exact verification, so the part after the leading
+// NULs nominates a superset. A literal of NULs only is dropped: the rule is then verified
+// whenever its first buffer is present, like a rule without contents.
+bool dropLeadingNuls(std::string& literal) {
+  const auto first = literal.find_first_not_of('\0');
+  if (first == std::string::npos) {
+    return false;
+  }
+  literal.erase(0, first);
+  return true;
+}
+
 Phase phaseOf(const Signature& signature) {
   bool all_sni = true;
   for (const auto& match : signature.buffers) {
@@ -110,28 +123,27 @@ Phase phaseOf(const Signature& signature) {
   return all_sni ? Phase::Handshake : Phase::Headers;
 }
 
-// A body match can be decided on part of the body only if more bytes cannot undo it: no
-// negation, no end anchor, no size check.
-bool decidesEarly(const Signature& signature) {
-  for (const auto& match : signature.buffers) {
-    if (match.buffer != Buffer::RequestBody) {
-      continue;
-    }
-    for (const auto& item : match.items) {
-      if (const auto* content = std::get_if<Content>(&item)) {
-        if (content->negated || content->endswith) {
-          return false;
-        }
-      } else if (const auto* pcre = std::get_if<Pcre>(&item)) {
-        if (pcre->negated) {
-          return false;
-        }
-      } else {
-        return false;
-      }
-    }
+// Whether a prefilter hit on `literal` alone proves the whole rule: one buffer, one positive
+// content, no position constraints, the literal is that content whole, and nothing outside the
+// content (addresses, flowbit checks) can still refuse it. Such a body rule is decided the
+// moment its literal streams past, without verifying against the body kept so far.
+bool provenByPrefilter(const Signature& signature, const std::string& literal) {
+  if (signature.buffers.size() != 1 || signature.buffers[0].items.size() != 1 ||
+      !signature.buffers[0].transforms.empty()) {
+    return false;
   }
-  return true;
+  const auto* content = std::get_if<Content>(&signature.buffers[0].items[0]);
+  if (content == nullptr || content->negated || content->startswith || content->endswith ||
+      content->offset || content->depth || content->relative() ||
+      content->pattern != literal) {
+    return false;
+  }
+  const bool flowbit_checks =
+      std::any_of(signature.flowbits.begin(), signature.flowbits.end(), [](const auto& bit) {
+        return bit.op == Flowbit::Op::IsSet || bit.op == Flowbit::Op::IsNotSet;
+      });
+  return !flowbit_checks && signature.source.any() && signature.destination.any() &&
+         signature.source_ports.any() && signature.destination_ports.any();
 }
 
 std::string sha256Hex(std::string_view data) {
@@ -272,6 +284,7 @@ class SignatureSetBuilder {
                     SignatureSet::CompiledMatch& out);
   void addFlowbits(SignatureSet::Rule& rule);
   void nominate(uint32_t rule_index);
+  void isolateBadLiterals(size_t list_index);
   hs_database_t* buildDatabase(const Literals& literals, unsigned mode,
                                const CompileOptions& options, std::string& error);
 
@@ -354,7 +367,7 @@ void SignatureSetBuilder::addFlowbits(SignatureSet::Rule& rule) {
 void SignatureSetBuilder::nominate(uint32_t rule_index) {
   auto& rule = set_.rules_[rule_index];
   FastPattern fast;
-  if (!chooseFastPattern(rule.signature, fast)) {
+  if (!chooseFastPattern(rule.signature, fast) || !dropLeadingNuls(fast.literal)) {
     const auto list = rule.matches.front().list;
     if (set_.lists_[list].buffer == Buffer::RequestBody) {
       set_.body_unconditional_.push_back(rule_index);
@@ -363,6 +376,7 @@ void SignatureSetBuilder::nominate(uint32_t rule_index) {
     }
     return;
   }
+  rule.proven_by_prefilter = provenByPrefilter(rule.signature, fast.literal);
   const auto list = rule.matches[fast.match].list;
   const auto key = std::make_pair(fast.nocase ? toLowerAscii(fast.literal) : fast.literal,
                                   fast.nocase);
@@ -414,7 +428,6 @@ void SignatureSetBuilder::addRule(Signature signature) {
   rule.checks_endpoints = !header.source.any() || !header.destination.any() ||
                           !header.source_ports.any() || !header.destination_ports.any();
   rule.phase = phaseOf(rule.signature);
-  rule.decides_early = decidesEarly(rule.signature);
   addFlowbits(rule);
   set_.rules_.push_back(std::move(rule));
   nominate(static_cast<uint32_t>(set_.rules_.size() - 1));
@@ -439,6 +452,39 @@ hs_database_t* SignatureSetBuilder::buildDatabase(const Literals& literals, unsi
   return db;
 }
 
+void SignatureSetBuilder::isolateBadLiterals(size_t list_index) {
+  auto& list = set_.lists_[list_index];
+  auto& literals = literals_[list_index];
+  Literals kept;
+  for (size_t i = 0; i < literals.patterns.size(); ++i) {
+    Literals one;
+    one.patterns = {literals.patterns[i]};
+    one.flags = {literals.flags[i]};
+    one.ids = {literals.ids[i]};
+    std::string error;
+    hs_database_t* db = compileLiterals(one, HS_MODE_BLOCK, error);
+    if (db != nullptr) {
+      hs_free_database(db);
+      kept.patterns.push_back(std::move(literals.patterns[i]));
+      kept.flags.push_back(literals.flags[i]);
+      kept.ids.push_back(literals.ids[i]);
+      continue;
+    }
+    for (const auto rule : list.pattern_rules[literals.ids[i]]) {
+      (list.buffer == Buffer::RequestBody ? set_.body_unconditional_ : list.unconditional)
+          .push_back(rule);
+      set_.rules_[rule].proven_by_prefilter = false;
+      // The rule still loads, so this is a warning, not a problem that leaves it out.
+      const auto& signature = set_.rules_[rule].signature;
+      log(LogArea::Rules).warn("{}:{}: sid {}: prefilter literal refused ({}); the rule is "
+                               "verified on every request instead",
+                               signature.file, signature.line, signature.sid, error);
+    }
+    list.pattern_rules[literals.ids[i]].clear();
+  }
+  literals = std::move(kept);
+}
+
 bool SignatureSetBuilder::buildDatabases(const CompileOptions& options) {
   for (size_t i = 0; i < set_.lists_.size(); ++i) {
     auto& list = set_.lists_[i];
@@ -449,6 +495,12 @@ bool SignatureSetBuilder::buildDatabases(const CompileOptions& options) {
     set_.pattern_count_ += literals.patterns.size();
     std::string error;
     list.block_db = buildDatabase(literals, HS_MODE_BLOCK, options, error);
+    if (list.block_db == nullptr) {
+      // One literal the library refuses must not fail the whole set: find it, let its rules
+      // be verified without a prefilter, and build the database from the rest.
+      isolateBadLiterals(i);
+      list.block_db = buildDatabase(literals, HS_MODE_BLOCK, options, error);
+    }
     const bool streams = list.buffer == Buffer::RequestBody && list.transforms.empty();
     if (list.block_db != nullptr && streams) {
       list.stream_db = buildDatabase(literals, HS_MODE_STREAM, options, error);

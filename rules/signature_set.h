@@ -67,7 +67,7 @@ class SignatureSet {
     std::vector<CompiledMatch> matches;
     std::vector<std::pair<Flowbit::Op, std::vector<uint16_t>>> flowbits;  // names as bit ids
     bool flowbit_any_of_check = false;
-    bool decides_early = true;  // a body match can be decided before the body ends
+    bool proven_by_prefilter = false;  // its prefilter literal is the whole rule
     bool sets_flowbits = false;
     bool noalert = false;
   };
