@@ -1,12 +1,11 @@
 #include "common/line_sink.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstring>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include "common/stats.h"
 
@@ -52,4 +51,4 @@ void LineSink::write(std::string_view lines) noexcept {
   }
 }
 
-}  // namespace bulwark
+} // namespace bulwark

@@ -35,4 +35,4 @@ private:
   Counter& failures_;
 };
 
-}  // namespace bulwark
+} // namespace bulwark

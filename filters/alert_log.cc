@@ -48,13 +48,13 @@ void closeRecord(const AlertContext& context, std::string& out) {
   appendJsonField(out, "listener", context.listener);
   appendJsonField(out, "tenant", context.tenant);
   appendJsonField(out, "connection_id", context.connection_id);
-  fmt::format_to(std::back_inserter(out), ",\"rule_set\":{{\"version\":{},\"hash\":",
-                 context.rule_set_version);
+  fmt::format_to(std::back_inserter(out),
+                 ",\"rule_set\":{{\"version\":{},\"hash\":", context.rule_set_version);
   appendJsonString(out, context.rule_set_hash);
   out += "}}\n";
 }
 
-}  // namespace
+} // namespace
 
 void formatAlert(const AlertContext& context, const rules::Signature& signature, bool blocked,
                  std::string& out) {
@@ -107,9 +107,9 @@ void formatPolicyAlert(const AlertContext& context, const PolicyAlert& policy, b
   appendJsonString(out, blocked ? "blocked" : "allowed");
   out += ",\"gid\":0,\"signature_id\":0,\"rev\":0";
   const auto signature =
-      policy.line != 0 ? fmt::format("{} {}:{} {}", policy.kind, policy.source, policy.line,
-                                     policy.detail)
-                       : fmt::format("{} {} {}", policy.kind, policy.source, policy.detail);
+      policy.line != 0
+          ? fmt::format("{} {}:{} {}", policy.kind, policy.source, policy.line, policy.detail)
+          : fmt::format("{} {} {}", policy.kind, policy.source, policy.detail);
   appendJsonField(out, "signature", signature);
   appendJsonField(out, "category", "Policy");
   out += ",\"severity\":2";
@@ -122,4 +122,4 @@ void formatPolicyAlert(const AlertContext& context, const PolicyAlert& policy, b
   closeRecord(context, out);
 }
 
-}  // namespace bulwark::filters
+} // namespace bulwark::filters

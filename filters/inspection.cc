@@ -11,7 +11,9 @@ namespace {
 
 using rules::Decision;
 
-bool blocks(Decision decision) { return decision == Decision::Reject || decision == Decision::Drop; }
+bool blocks(Decision decision) {
+  return decision == Decision::Reject || decision == Decision::Drop;
+}
 
 rules::IpAddress addressOf(const rules::Endpoint& endpoint) {
   in6_addr address{};
@@ -28,31 +30,28 @@ std::string_view headerValue(const rules::RequestView& request, std::string_view
   return {};
 }
 
-}  // namespace
+} // namespace
 
 InspectionStats::InspectionStats()
     : rq_inspected(Stats::global().counter("ips.rq_inspected", "requests inspected")),
       rq_alerted(Stats::global().counter("ips.rq_alerted", "requests with an alert logged")),
       rq_rejected(Stats::global().counter("ips.rq_rejected", "requests answered 403")),
       rq_dropped(Stats::global().counter("ips.rq_dropped", "requests closed without answer")),
-      rq_would_block(Stats::global().counter(
-          "ips.rq_would_block", "detect mode: requests a block would have refused")),
+      rq_would_block(Stats::global().counter("ips.rq_would_block",
+                                             "detect mode: requests a block would have refused")),
       scan_error(Stats::global().counter("ips.scan_error", "scans that could not finish")),
-      body_over_limit(Stats::global().counter(
-          "ips.body_over_limit", "bodies longer than body_inspection_limit")),
+      body_over_limit(Stats::global().counter("ips.body_over_limit",
+                                              "bodies longer than body_inspection_limit")),
       list_rejected(Stats::global().counter("lists.rq_rejected", "requests refused by a list")),
       sni_rejected(Stats::global().counter("lists.sni_rejected", "handshakes refused")),
       ip_rejected(Stats::global().counter("lists.cx_rejected", "connections refused by IP")),
-      domain_fronting(Stats::global().counter(
-          "ips.domain_fronting", "requests whose Host differs from the TLS SNI")) {}
+      domain_fronting(Stats::global().counter("ips.domain_fronting",
+                                              "requests whose Host differs from the TLS SNI")) {}
 
-InspectionStage::InspectionStage(const config::Inspection& config,
-                                 std::shared_ptr<LineSink> alerts, const InspectionStats& stats)
-    : options_(rules::inspectorOptions(config)),
-      domain_fronting_(config.domain_fronting),
-      inspector_(options_),
-      alerts_(std::move(alerts)),
-      stats_(stats) {}
+InspectionStage::InspectionStage(const config::Inspection& config, std::shared_ptr<LineSink> alerts,
+                                 const InspectionStats& stats)
+    : options_(rules::inspectorOptions(config)), domain_fronting_(config.domain_fronting),
+      inspector_(options_), alerts_(std::move(alerts)), stats_(stats) {}
 
 void InspectionStage::setRuleSet(std::shared_ptr<const rules::RuleSet> rule_set) {
   rule_set_ = std::move(rule_set);
@@ -92,9 +91,8 @@ void InspectionStage::writeAlerts() {
   }
 }
 
-Decision InspectionStage::applyListVerdict(const rules::ListVerdict& verdict,
-                                           std::string_view kind, std::string_view matched,
-                                           const AlertContext& context) {
+Decision InspectionStage::applyListVerdict(const rules::ListVerdict& verdict, std::string_view kind,
+                                           std::string_view matched, const AlertContext& context) {
   if (verdict.scan_error) {
     stats_.scan_error.inc();
     if (!options_.fail_open_on_scan_error && !options_.detect_only) {
@@ -108,8 +106,8 @@ Decision InspectionStage::applyListVerdict(const rules::ListVerdict& verdict,
   if (blocks(verdict.decision) && options_.detect_only) {
     stats_.rq_would_block.inc();
   }
-  PolicyAlert policy{kind, verdict.not_allowed ? std::string_view("not on any allow list")
-                                                 : verdict.file,
+  PolicyAlert policy{kind,
+                     verdict.not_allowed ? std::string_view("not on any allow list") : verdict.file,
                      verdict.line, matched};
   formatPolicyAlert(context, policy, block, alert_lines_);
   writeAlerts();
@@ -165,8 +163,7 @@ Decision InspectionStage::finishSignatures(const rules::RequestInspection& inspe
 }
 
 Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
-                                       const rules::RequestView& request,
-                                       InspectionState& state) {
+                                       const rules::RequestView& request, InspectionState& state) {
   state.request.reset();
   if (!rule_set_) {
     return Decision::Pass;
@@ -175,8 +172,8 @@ Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
   const auto context = alertContext(connection, &request, state.tenant);
   auto decision = Decision::Pass;
   if (!request.host.empty()) {
-    decision = applyListVerdict(rule_set_->checkHost(request.host), "domain_list", request.host,
-                                context);
+    decision =
+        applyListVerdict(rule_set_->checkHost(request.host), "domain_list", request.host, context);
   }
   // Domain fronting: the certificate was chosen for one name, the request asks for another.
   if (!blocks(decision) && !connection.sni.empty() && !request.host.empty() &&
@@ -184,16 +181,16 @@ Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
       !iequals(rules::normalizeHost(connection.sni), request.host)) {
     stats_.domain_fronting.inc();
     rules::ListVerdict fronting;
-    fronting.decision = domain_fronting_ == config::DomainFronting::Reject ? Decision::Reject
-                                                                           : Decision::Alert;
+    fronting.decision =
+        domain_fronting_ == config::DomainFronting::Reject ? Decision::Reject : Decision::Alert;
     fronting.file = "inspection.domain_fronting";
-    decision = std::max(decision, applyListVerdict(fronting, "domain_fronting", request.host,
-                                                   context));
+    decision =
+        std::max(decision, applyListVerdict(fronting, "domain_fronting", request.host, context));
   }
   if (!blocks(decision)) {
-    decision = std::max(decision, applyListVerdict(rule_set_->checkUrl(request.normalized_path,
-                                                                       request.query),
-                                                   "url_list", request.normalized_path, context));
+    decision = std::max(
+        decision, applyListVerdict(rule_set_->checkUrl(request.normalized_path, request.query),
+                                   "url_list", request.normalized_path, context));
   }
   if (blocks(decision)) {
     stats_.list_rejected.inc();
@@ -214,8 +211,8 @@ Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
 
 bool InspectionStage::inspectsBody(const InspectionState& state) const noexcept {
   const auto* signatures = state.request.ruleSet();
-  return signatures != nullptr && !state.request.finished() &&
-         options_.body_inspection_limit > 0 && rules::Inspector::inspectsBody(*signatures);
+  return signatures != nullptr && !state.request.finished() && options_.body_inspection_limit > 0 &&
+         rules::Inspector::inspectsBody(*signatures);
 }
 
 Decision InspectionStage::checkBody(const ConnectionFacts& connection,
@@ -247,4 +244,4 @@ Decision InspectionStage::checkBody(const ConnectionFacts& connection,
   return decision;
 }
 
-}  // namespace bulwark::filters
+} // namespace bulwark::filters

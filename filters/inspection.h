@@ -23,10 +23,10 @@ struct InspectionStats {
   InspectionStats();
 
   Counter& rq_inspected;
-  Counter& rq_alerted;      // at least one alert logged
-  Counter& rq_rejected;     // 403
-  Counter& rq_dropped;      // closed without an answer
-  Counter& rq_would_block;  // detect mode: a drop or reject that was only logged
+  Counter& rq_alerted;     // at least one alert logged
+  Counter& rq_rejected;    // 403
+  Counter& rq_dropped;     // closed without an answer
+  Counter& rq_would_block; // detect mode: a drop or reject that was only logged
   Counter& scan_error;
   Counter& body_over_limit;
   Counter& list_rejected;   // domain, URL or IP list entries that refused
@@ -57,7 +57,7 @@ struct InspectionState {
 
 // One per worker; every call runs on that worker's thread and never blocks or throws.
 class InspectionStage {
- public:
+public:
   // `alerts` may be a disabled sink (alert_log off); stats are shared.
   InspectionStage(const config::Inspection& config, std::shared_ptr<LineSink> alerts,
                   const InspectionStats& stats);
@@ -84,7 +84,7 @@ class InspectionStage {
   rules::Decision checkBody(const ConnectionFacts& connection, const rules::RequestView& request,
                             std::string_view chunk, bool last, InspectionState& state);
 
- private:
+private:
   AlertContext alertContext(const ConnectionFacts& connection, const rules::RequestView* request,
                             std::string_view tenant) const;
   rules::Decision applyListVerdict(const rules::ListVerdict& verdict, std::string_view kind,
@@ -102,4 +102,4 @@ class InspectionStage {
   std::string alert_lines_;
 };
 
-}  // namespace bulwark::filters
+} // namespace bulwark::filters

@@ -1,5 +1,9 @@
 #include "proxy/gateway.h"
 
+#include <atomic>
+#include <functional>
+#include <thread>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,12 +11,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-
 #include <fmt/format.h>
-
-#include <atomic>
-#include <functional>
-#include <thread>
 
 #include "common/logging.h"
 #include "proxy/admin.h"
@@ -88,8 +87,9 @@ std::vector<std::string> notYetEnforced(const config::Config& config) {
 Gateway::Gateway(config::Config config)
     : config_(std::move(config)),
       reload_success_(Stats::global().counter("rules.reload_success", "rule set reloads applied")),
-      reload_failure_(Stats::global().counter(
-          "rules.reload_failure", "rule set reloads refused; the running set stayed")) {}
+      reload_failure_(Stats::global().counter("rules.reload_failure",
+                                              "rule set reloads refused; the running set stayed")) {
+}
 
 Gateway::~Gateway() {
   for (auto& worker : workers_) {
@@ -194,7 +194,7 @@ void logRuleLoad(const rules::RuleSetLoad& load) {
               set.hash.substr(0, 16));
 }
 
-}  // namespace
+} // namespace
 
 void Gateway::loadRules(std::vector<std::string>& errors) {
   auto load = rules::loadRuleSet(runtime_->config.inspection, ++rules_version_);
@@ -225,8 +225,9 @@ std::pair<unsigned, std::string> Gateway::reloadRules(std::string_view trigger) 
                              ok ? "applied" : "refused", body);
   if (!ok) {
     reload_failure_.inc();
-    log(LogArea::Rules).error("rule set reload refused trigger={}: the running set v{} stays",
-                              trigger, rules_version_);
+    log(LogArea::Rules)
+        .error("rule set reload refused trigger={}: the running set v{} stays", trigger,
+               rules_version_);
     return {500, last_reload_ + "\n"};
   }
   rules_version_ = load.rule_set->version;
@@ -252,12 +253,12 @@ std::string Gateway::loadJson(const rules::RuleSetLoad& load) const {
     out["hash"] = load.rule_set->hash;
     json::array lists;
     for (const auto& list : load.rule_set->domain_lists) {
-      lists.push_back(json::object{{"kind", "domain"}, {"file", list.file},
-                                   {"entries", list.set.size()}});
+      lists.push_back(
+          json::object{{"kind", "domain"}, {"file", list.file}, {"entries", list.set.size()}});
     }
     for (const auto& list : load.rule_set->url_lists) {
-      lists.push_back(json::object{{"kind", "url"}, {"file", list.file},
-                                   {"entries", list.set.size()}});
+      lists.push_back(
+          json::object{{"kind", "url"}, {"file", list.file}, {"entries", list.set.size()}});
     }
     for (const auto& list : load.rule_set->ip_lists) {
       lists.push_back(json::object{{"kind", "ip"}, {"file", list.file}});

@@ -85,9 +85,9 @@ namespace {
 rules::Endpoint toEndpoint(const tcp::endpoint& endpoint) {
   rules::Endpoint out;
   const auto address = endpoint.address();
-  const auto bytes = address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped,
-                                                                 address.to_v4()).to_bytes()
-                                     : address.to_v6().to_bytes();
+  const auto bytes =
+      address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4()).to_bytes()
+                      : address.to_v6().to_bytes();
   std::copy(bytes.begin(), bytes.end(), out.address);
   out.port = endpoint.port();
   return out;
@@ -97,7 +97,7 @@ bool blocks(rules::Decision decision) {
   return decision == rules::Decision::Reject || decision == rules::Decision::Drop;
 }
 
-}  // namespace
+} // namespace
 
 void Session::fillConnectionFacts() {
   beast::error_code ec;
@@ -182,8 +182,8 @@ asio::awaitable<void> Session::lingeringClose() {
       break;
     }
     raw.expires_after(left);
-    auto [ec, n] = co_await raw.async_read_some(asio::buffer(body_buffer_.get(), kBodyChunk),
-                                                kNoThrow);
+    auto [ec, n] =
+        co_await raw.async_read_some(asio::buffer(body_buffer_.get(), kBodyChunk), kNoThrow);
     if (ec) {
       break;
     }
@@ -362,8 +362,8 @@ asio::awaitable<std::optional<Session::Next>> Session::inspectRequest() {
   request_view_.method = req.method_string();
   request_view_.target = target;
   request_view_.normalized_path = normalized_.path;
-  request_view_.query = question == std::string_view::npos ? std::string_view{}
-                                                             : target.substr(question + 1);
+  request_view_.query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   request_view_.protocol = req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
   request_view_.host = host_;
   request_view_.headers = header_fields_;

@@ -223,8 +223,9 @@ asio::awaitable<Session::Next> Session::respondWithBodyError(BodyOutcome outcome
 }
 
 asio::awaitable<Session::Next> Session::relayResponse(
-    Stream& upstream, const ClusterRuntime& cluster, std::chrono::steady_clock::time_point upstream_start, bool may_be_stale,
-    bool& stale, bool& reusable) {
+    Stream& upstream, const ClusterRuntime& cluster,
+    std::chrono::steady_clock::time_point upstream_start, bool may_be_stale, bool& stale,
+    bool& reusable) {
   auto& req = parser_->get();
   upstream_buffer_.clear();
   // Beast reads as much as the buffer has room for; a buffer left at its first 512 bytes would

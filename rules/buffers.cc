@@ -25,8 +25,7 @@ int hexValue(char c) noexcept {
 void appendPercentDecoded(std::string_view in, std::string& out, bool plus_as_space) {
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    if (c == '%' && i + 2 < in.size() && hexValue(in[i + 1]) >= 0 &&
-        hexValue(in[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < in.size() && hexValue(in[i + 1]) >= 0 && hexValue(in[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2])));
       i += 2;
     } else if (c == '+' && plus_as_space) {
@@ -55,21 +54,32 @@ void appendHeaderLines(std::span<const HeaderField> headers, bool with_cookie, s
 
 std::string_view singleHeaderName(Buffer buffer) noexcept {
   switch (buffer) {
-    case Buffer::Cookie: return "cookie";
-    case Buffer::UserAgent: return "user-agent";
-    case Buffer::Referer: return "referer";
-    case Buffer::Accept: return "accept";
-    case Buffer::AcceptLanguage: return "accept-language";
-    case Buffer::AcceptEncoding: return "accept-encoding";
-    case Buffer::ContentType: return "content-type";
-    case Buffer::ContentLength: return "content-length";
-    case Buffer::Connection: return "connection";
-    case Buffer::HostRaw: return "host";
-    default: return {};
+  case Buffer::Cookie:
+    return "cookie";
+  case Buffer::UserAgent:
+    return "user-agent";
+  case Buffer::Referer:
+    return "referer";
+  case Buffer::Accept:
+    return "accept";
+  case Buffer::AcceptLanguage:
+    return "accept-language";
+  case Buffer::AcceptEncoding:
+    return "accept-encoding";
+  case Buffer::ContentType:
+    return "content-type";
+  case Buffer::ContentLength:
+    return "content-length";
+  case Buffer::Connection:
+    return "connection";
+  case Buffer::HostRaw:
+    return "host";
+  default:
+    return {};
   }
 }
 
-}  // namespace
+} // namespace
 
 void BufferSet::reset(const RequestView& request, std::string_view body) noexcept {
   request_ = &request;
@@ -79,7 +89,7 @@ void BufferSet::reset(const RequestView& request, std::string_view body) noexcep
 
 std::optional<std::string_view> BufferSet::get(Buffer buffer) {
   if (buffer == Buffer::Payload) {
-    buffer = Buffer::Start;  // the same bytes: built once for both
+    buffer = Buffer::Start; // the same bytes: built once for both
   }
   const auto index = static_cast<size_t>(buffer);
   if (buffer == Buffer::RequestBody) {
@@ -116,54 +126,63 @@ void BufferSet::build(Buffer buffer) {
   const auto& request = *request_;
   bool present = true;
   switch (buffer) {
-    case Buffer::Uri:
-      out.append(request.normalized_path);
-      // "/a?" keeps its '?' with an empty query, as libhtp's normalised URI does; rules look
-      // for "script.php?" whatever follows.
-      if (request.target.find('?') != std::string_view::npos) {
-        out.push_back('?');
-        appendPercentDecoded(request.query, out, false);
-      }
-      break;
-    case Buffer::UriRaw: out.append(request.target); break;
-    case Buffer::Method: out.append(request.method); break;
-    case Buffer::Protocol: out.append(request.protocol); break;
-    case Buffer::RequestLine:
-      out.append(request.method).append(" ").append(request.target);
-      out.append(" ").append(request.protocol);
-      break;
-    case Buffer::Host:
-      out.append(request.host);
-      present = !request.host.empty();
-      break;
-    case Buffer::Header:
-      appendHeaderLines(request.headers, false, out);
-      present = !out.empty();
-      break;
-    case Buffer::HeaderRaw:
-      appendHeaderLines(request.headers, true, out);
-      present = !out.empty();
-      break;
-    case Buffer::HeaderNames:
-      for (const auto& field : request.headers) {
-        out.append("\r\n").append(field.name);
-      }
-      out.append("\r\n\r\n");
-      present = !request.headers.empty();
-      break;
-    case Buffer::Start:
-    case Buffer::Payload:
-      out.append(request.method).append(" ").append(request.target);
-      out.append(" ").append(request.protocol).append("\r\n");
-      appendHeaderLines(request.headers, true, out);
-      out.append("\r\n");
-      break;
-    case Buffer::TlsSni:
-      out.append(request.sni);
-      present = !request.sni.empty();
-      break;
-    case Buffer::RequestBody: break;  // a view of the caller's, never built here
-    default: present = appendHeaderValues(singleHeaderName(buffer), out); break;
+  case Buffer::Uri:
+    out.append(request.normalized_path);
+    // "/a?" keeps its '?' with an empty query, as libhtp's normalised URI does; rules look
+    // for "script.php?" whatever follows.
+    if (request.target.find('?') != std::string_view::npos) {
+      out.push_back('?');
+      appendPercentDecoded(request.query, out, false);
+    }
+    break;
+  case Buffer::UriRaw:
+    out.append(request.target);
+    break;
+  case Buffer::Method:
+    out.append(request.method);
+    break;
+  case Buffer::Protocol:
+    out.append(request.protocol);
+    break;
+  case Buffer::RequestLine:
+    out.append(request.method).append(" ").append(request.target);
+    out.append(" ").append(request.protocol);
+    break;
+  case Buffer::Host:
+    out.append(request.host);
+    present = !request.host.empty();
+    break;
+  case Buffer::Header:
+    appendHeaderLines(request.headers, false, out);
+    present = !out.empty();
+    break;
+  case Buffer::HeaderRaw:
+    appendHeaderLines(request.headers, true, out);
+    present = !out.empty();
+    break;
+  case Buffer::HeaderNames:
+    for (const auto& field : request.headers) {
+      out.append("\r\n").append(field.name);
+    }
+    out.append("\r\n\r\n");
+    present = !request.headers.empty();
+    break;
+  case Buffer::Start:
+  case Buffer::Payload:
+    out.append(request.method).append(" ").append(request.target);
+    out.append(" ").append(request.protocol).append("\r\n");
+    appendHeaderLines(request.headers, true, out);
+    out.append("\r\n");
+    break;
+  case Buffer::TlsSni:
+    out.append(request.sni);
+    present = !request.sni.empty();
+    break;
+  case Buffer::RequestBody:
+    break; // a view of the caller's, never built here
+  default:
+    present = appendHeaderValues(singleHeaderName(buffer), out);
+    break;
   }
   state_[index] = present ? kPresent : kAbsent;
 }
@@ -174,35 +193,37 @@ void applyTransforms(std::span<const Transform> transforms, std::string_view inp
   std::string scratch;
   for (const auto transform : transforms) {
     switch (transform) {
-      case Transform::DotPrefix: out.insert(out.begin(), '.'); break;
-      case Transform::ToLowercase:
-        for (auto& c : out) {
-          c = asciiLower(c);
-        }
-        break;
-      case Transform::UrlDecode:
-        scratch.clear();
-        appendPercentDecoded(out, scratch, true);
-        out.swap(scratch);
-        break;
-      case Transform::StripWhitespace:
-        std::erase_if(out, isSpace);
-        break;
-      case Transform::CompressWhitespace: {
-        size_t write = 0;
-        bool in_space = false;
-        for (size_t read = 0; read < out.size(); ++read) {
-          const bool space = isSpace(out[read]);
-          if (!space || !in_space) {
-            out[write++] = space ? ' ' : out[read];
-          }
-          in_space = space;
-        }
-        out.resize(write);
-        break;
+    case Transform::DotPrefix:
+      out.insert(out.begin(), '.');
+      break;
+    case Transform::ToLowercase:
+      for (auto& c : out) {
+        c = asciiLower(c);
       }
+      break;
+    case Transform::UrlDecode:
+      scratch.clear();
+      appendPercentDecoded(out, scratch, true);
+      out.swap(scratch);
+      break;
+    case Transform::StripWhitespace:
+      std::erase_if(out, isSpace);
+      break;
+    case Transform::CompressWhitespace: {
+      size_t write = 0;
+      bool in_space = false;
+      for (size_t read = 0; read < out.size(); ++read) {
+        const bool space = isSpace(out[read]);
+        if (!space || !in_space) {
+          out[write++] = space ? ' ' : out[read];
+        }
+        in_space = space;
+      }
+      out.resize(write);
+      break;
+    }
     }
   }
 }
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

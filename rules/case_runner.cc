@@ -1,14 +1,13 @@
 #include "rules/case_runner.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
 
 #include "common/strings.h"
 #include "rules/normalize.h"
@@ -37,9 +36,9 @@ void readHeaders(const YAML::Node& node, RequestCase& out) {
 }
 
 RequestCase readCase(const YAML::Node& node, size_t index) {
-  static const std::vector<std::string> kKeys = {
-      "name", "method", "uri", "protocol", "headers", "body", "body_chunks", "sni",
-      "connection", "client", "expect"};
+  static const std::vector<std::string> kKeys = {"name",       "method", "uri",         "protocol",
+                                                 "headers",    "body",   "body_chunks", "sni",
+                                                 "connection", "client", "expect"};
   RequestCase out;
   out.line = node.Mark().line + 1;
   out.name = fmt::format("case {}", index + 1);
@@ -49,16 +48,26 @@ RequestCase readCase(const YAML::Node& node, size_t index) {
       throw YAML::RepresentationException(entry.first.Mark(), "unknown key '" + key + "'");
     }
   }
-  if (node["name"]) out.name = node["name"].as<std::string>();
-  if (node["method"]) out.method = node["method"].as<std::string>();
-  if (node["uri"]) out.uri = node["uri"].as<std::string>();
-  if (node["protocol"]) out.protocol = node["protocol"].as<std::string>();
-  if (node["headers"]) readHeaders(node["headers"], out);
-  if (node["body"]) out.body = node["body"].as<std::string>();
-  if (node["body_chunks"]) out.body_chunks = node["body_chunks"].as<std::vector<size_t>>();
-  if (node["sni"]) out.sni = node["sni"].as<std::string>();
-  if (node["connection"]) out.connection = node["connection"].as<std::string>();
-  if (node["client"]) out.client = node["client"].as<std::string>();
+  if (node["name"])
+    out.name = node["name"].as<std::string>();
+  if (node["method"])
+    out.method = node["method"].as<std::string>();
+  if (node["uri"])
+    out.uri = node["uri"].as<std::string>();
+  if (node["protocol"])
+    out.protocol = node["protocol"].as<std::string>();
+  if (node["headers"])
+    readHeaders(node["headers"], out);
+  if (node["body"])
+    out.body = node["body"].as<std::string>();
+  if (node["body_chunks"])
+    out.body_chunks = node["body_chunks"].as<std::vector<size_t>>();
+  if (node["sni"])
+    out.sni = node["sni"].as<std::string>();
+  if (node["connection"])
+    out.connection = node["connection"].as<std::string>();
+  if (node["client"])
+    out.client = node["client"].as<std::string>();
   if (!node["expect"]) {
     throw YAML::RepresentationException(node.Mark(), "a case needs 'expect' (a list of sids)");
   }
@@ -83,8 +92,8 @@ CaseGroup readGroup(const YAML::Node& node, const std::string& file,
     try {
       group.cases.push_back(readCase(item, index++));
     } catch (const YAML::Exception& e) {
-      errors.push_back(fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1,
-                                   e.msg));
+      errors.push_back(
+          fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
     }
   }
   return group;
@@ -122,8 +131,8 @@ std::string buildRequest(const RequestCase& request_case, BuiltRequest& out) {
   view.method = request_case.method;
   view.target = target;
   view.normalized_path = out.normalized;
-  view.query = question == std::string_view::npos ? std::string_view{}
-                                                    : target.substr(question + 1);
+  view.query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   view.protocol = request_case.protocol;
   view.host = out.host;
   view.headers = out.fields;
@@ -158,7 +167,7 @@ void feedBody(Inspector& inspector, const RequestCase& request_case, const Reque
   }
 }
 
-}  // namespace
+} // namespace
 
 CaseFile parseCaseText(const std::string& text, const std::string& file_name) {
   CaseFile out;
@@ -173,8 +182,8 @@ CaseFile parseCaseText(const std::string& text, const std::string& file_name) {
       out.groups.push_back(readGroup(root, file_name, out.errors));
     }
   } catch (const YAML::Exception& e) {
-    out.errors.push_back(fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1,
-                                     e.mark.column + 1, e.msg));
+    out.errors.push_back(
+        fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg));
   }
   return out;
 }
@@ -238,9 +247,8 @@ std::vector<CaseOutcome> runCases(const std::shared_ptr<const SignatureSet>& rul
 std::string describeMismatch(const CaseOutcome& outcome, const std::string& file) {
   const auto& request_case = *outcome.request_case;
   auto text = fmt::format("{}:{}: {}: expected [{}] fired [{}] (decision {})", file,
-                          request_case.line, request_case.name,
-                          fmt::join(request_case.expect, ","), fmt::join(outcome.fired, ","),
-                          decisionName(outcome.decision));
+                          request_case.line, request_case.name, fmt::join(request_case.expect, ","),
+                          fmt::join(outcome.fired, ","), decisionName(outcome.decision));
   if (!outcome.note.empty()) {
     text += "; " + outcome.note;
   }
@@ -259,9 +267,8 @@ int runRuleTests(const std::vector<std::string>& rule_paths, const std::string& 
   for (const auto& group : file.groups) {
     auto loaded = rule_paths.empty() ? RuleFileResult{} : loadRuleFiles(rule_paths, ParseOptions{});
     if (!group.rules_text.empty()) {
-      auto inline_rules = parseRules(group.rules_text,
-                                     fmt::format("{}:{}", cases_path, group.rules_line),
-                                     ParseOptions{});
+      auto inline_rules = parseRules(
+          group.rules_text, fmt::format("{}:{}", cases_path, group.rules_line), ParseOptions{});
       std::move(inline_rules.signatures.begin(), inline_rules.signatures.end(),
                 std::back_inserter(loaded.signatures));
       std::move(inline_rules.problems.begin(), inline_rules.problems.end(),
@@ -290,4 +297,4 @@ int runRuleTests(const std::vector<std::string>& rule_paths, const std::string& 
   return failed == 0 && !load_errors ? 0 : 1;
 }
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

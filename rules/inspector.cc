@@ -1,9 +1,9 @@
 #include "rules/inspector.h"
 
-#include <hs/hs.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include <hs/hs.h>
 
 #include "common/strings.h"
 
@@ -121,7 +121,7 @@ bool endpointsMatch(const SignatureSet::Rule& rule, const RequestView& request) 
          portMatches(header.destination_ports, request.client.port);
 }
 
-}  // namespace
+} // namespace
 
 bool FlowState::isSet(uint16_t bit) const noexcept {
   const auto word = bit / 64U;
@@ -149,7 +149,9 @@ void FlowState::toggle(uint16_t bit) {
   }
 }
 
-RequestInspection::~RequestInspection() { closeStream(); }
+RequestInspection::~RequestInspection() {
+  closeStream();
+}
 
 void RequestInspection::reset() noexcept {
   closeStream();
@@ -175,7 +177,9 @@ void RequestInspection::closeStream() noexcept {
 
 Inspector::Inspector(InspectorOptions options) : options_(options) {}
 
-Inspector::~Inspector() { hs_free_scratch(scratch_); }
+Inspector::~Inspector() {
+  hs_free_scratch(scratch_);
+}
 
 bool Inspector::inspectsBody(const SignatureSet& rules) noexcept {
   return std::any_of(rules.rules().begin(), rules.rules().end(),
@@ -223,7 +227,8 @@ void Inspector::scanList(const SignatureSet& rules, uint32_t list, std::string_v
   if (info.block_db == nullptr) {
     return;
   }
-  ScanContext context{this, &info, [](Inspector* self, uint32_t rule) { self->addCandidate(rule); }};
+  ScanContext context{this, &info,
+                      [](Inspector* self, uint32_t rule) { self->addCandidate(rule); }};
   if (hs_scan(info.block_db, data.data(), static_cast<unsigned int>(data.size()), 0, scratch_,
               onPrefilterMatch, &context) != HS_SUCCESS) {
     scan_error_now_ = true;
@@ -258,7 +263,8 @@ std::string_view Inspector::lowered(uint32_t list, std::string_view data) {
   return lowered_[list];
 }
 
-bool Inspector::verifyRule(const SignatureSet& rules, uint32_t rule_index, const RequestView* request) {
+bool Inspector::verifyRule(const SignatureSet& rules, uint32_t rule_index,
+                           const RequestView* request) {
   const auto& rule = rules.rules()[rule_index];
   if (rule.checks_endpoints && request != nullptr && !endpointsMatch(rule, *request)) {
     return false;
@@ -321,9 +327,12 @@ bool Inspector::thresholdAllows(const SignatureSet::Rule& rule, const RequestVie
     return window.count > count;
   }
   switch (signature.threshold->type) {
-    case Threshold::Type::Limit: return window.count <= count;
-    case Threshold::Type::Threshold: return window.count % count == 0;
-    case Threshold::Type::Both: return window.count == count;
+  case Threshold::Type::Limit:
+    return window.count <= count;
+  case Threshold::Type::Threshold:
+    return window.count % count == 0;
+  case Threshold::Type::Both:
+    return window.count == count;
   }
   return true;
 }
@@ -379,9 +388,9 @@ void Inspector::decide(const SignatureSet& rules, std::vector<uint32_t>& matched
   }
 }
 
-Decision Inspector::inspectHandshake(std::shared_ptr<const SignatureSet> rules, std::string_view sni,
-                                     const Endpoint& client, const Endpoint& local,
-                                     RequestInspection& state) {
+Decision Inspector::inspectHandshake(std::shared_ptr<const SignatureSet> rules,
+                                     std::string_view sni, const Endpoint& client,
+                                     const Endpoint& local, RequestInspection& state) {
   state.rules_ = std::move(rules);
   const auto& set = *state.rules_;
   RequestView view;
@@ -425,8 +434,9 @@ Decision Inspector::finishCall(RequestInspection& state) {
   return state.decision_;
 }
 
-Decision Inspector::inspectHeaders(std::shared_ptr<const SignatureSet> rules, const RequestView& request,
-                                   FlowState& flow, RequestInspection& state) {
+Decision Inspector::inspectHeaders(std::shared_ptr<const SignatureSet> rules,
+                                   const RequestView& request, FlowState& flow,
+                                   RequestInspection& state) {
   state.rules_ = std::move(rules);
   const auto& set = *state.rules_;
   if (!prepare(state.rules_)) {
@@ -461,8 +471,7 @@ Decision Inspector::inspectHeaders(std::shared_ptr<const SignatureSet> rules, co
 }
 
 void Inspector::collectBodyCandidates(const SignatureSet& set, RequestInspection& state, bool last,
-                                      std::vector<uint32_t>& out,
-                                      std::vector<uint32_t>& proven) {
+                                      std::vector<uint32_t>& out, std::vector<uint32_t>& proven) {
   // Body lists with transforms have no streaming database: they are scanned whole at the end.
   if (last) {
     for (uint32_t list = 0; list < set.lists().size(); ++list) {
@@ -504,8 +513,8 @@ void Inspector::collectBodyCandidates(const SignatureSet& set, RequestInspection
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-Decision Inspector::inspectBody(const RequestView& request, FlowState& flow,
-                                std::string_view chunk, bool last, RequestInspection& state) {
+Decision Inspector::inspectBody(const RequestView& request, FlowState& flow, std::string_view chunk,
+                                bool last, RequestInspection& state) {
   if (state.finished_ || state.passed_ || state.rules_ == nullptr) {
     return state.decision_;
   }
@@ -561,12 +570,12 @@ void Inspector::scanBodyStream(const SignatureSet& set, RequestInspection& state
     return;
   }
   const auto& info = set.lists()[static_cast<size_t>(list)];
-  if (state.stream_ == nullptr &&
-      hs_open_stream(info.stream_db, 0, &state.stream_) != HS_SUCCESS) {
+  if (state.stream_ == nullptr && hs_open_stream(info.stream_db, 0, &state.stream_) != HS_SUCCESS) {
     scan_error_now_ = true;
     return;
   }
-  ScanContext context{this, &info, [](Inspector* self, uint32_t rule) { self->addCandidate(rule); }};
+  ScanContext context{this, &info,
+                      [](Inspector* self, uint32_t rule) { self->addCandidate(rule); }};
   if (hs_scan_stream(state.stream_, data.data(), static_cast<unsigned int>(data.size()), 0,
                      scratch_, onPrefilterMatch, &context) != HS_SUCCESS) {
     scan_error_now_ = true;
@@ -575,12 +584,16 @@ void Inspector::scanBodyStream(const SignatureSet& set, RequestInspection& state
 
 const char* decisionName(Decision decision) noexcept {
   switch (decision) {
-    case Decision::Pass: return "pass";
-    case Decision::Alert: return "alert";
-    case Decision::Reject: return "reject";
-    case Decision::Drop: return "drop";
+  case Decision::Pass:
+    return "pass";
+  case Decision::Alert:
+    return "alert";
+  case Decision::Reject:
+    return "reject";
+  case Decision::Drop:
+    return "drop";
   }
   return "unknown";
 }
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

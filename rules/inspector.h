@@ -28,30 +28,30 @@ enum class Decision : uint8_t { Pass, Alert, Reject, Drop };
 // One rule that matched and is to be logged. `enforced` is false for alert rules and, in detect
 // mode, for drop and reject rules that would have blocked.
 struct Hit {
-  uint32_t rule = 0;  // index into SignatureSet::rules()
+  uint32_t rule = 0; // index into SignatureSet::rules()
   bool enforced = false;
-  bool would_block = false;  // a drop or reject rule, whether enforced or (detect mode) not
+  bool would_block = false; // a drop or reject rule, whether enforced or (detect mode) not
 };
 
 // Flowbits of one downstream connection, carried from request to request.
 class FlowState {
- public:
+public:
   bool isSet(uint16_t bit) const noexcept;
   void set(uint16_t bit);
   void unset(uint16_t bit) noexcept;
   void toggle(uint16_t bit);
 
- private:
+private:
   std::vector<uint64_t> words_;
 };
 
 enum class BodyOverLimit : uint8_t {
-  InspectPrefix,  // decide on the first body_inspection_limit bytes, pass the rest unseen
-  Reject,         // a body longer than the limit is rejected (413 from the proxy)
+  InspectPrefix, // decide on the first body_inspection_limit bytes, pass the rest unseen
+  Reject,        // a body longer than the limit is rejected (413 from the proxy)
 };
 
 struct InspectorOptions {
-  bool detect_only = false;           // drop and reject become alerts that say would_block
+  bool detect_only = false; // drop and reject become alerts that say would_block
   bool fail_open_on_scan_error = false;
   uint64_t body_inspection_limit = 1 << 20;
   BodyOverLimit body_over_limit = BodyOverLimit::InspectPrefix;
@@ -61,7 +61,7 @@ struct InspectorOptions {
 // it), the streaming scan of its body, the body kept for verification, and its hits. Owned by
 // the session, used by one worker's Inspector; movable, not copyable.
 class RequestInspection {
- public:
+public:
   RequestInspection() = default;
   ~RequestInspection();
   RequestInspection(const RequestInspection&) = delete;
@@ -79,7 +79,7 @@ class RequestInspection {
   // True once a verdict other than Pass/Alert is reached: nothing more is inspected.
   bool finished() const noexcept { return finished_; }
 
- private:
+private:
   friend class Inspector;
   void closeStream() noexcept;
 
@@ -87,11 +87,11 @@ class RequestInspection {
   hs_stream* stream_ = nullptr;
   std::string body_;
   uint64_t body_seen_ = 0;
-  std::vector<uint32_t> pending_;  // Body-phase candidates, sorted, unique
+  std::vector<uint32_t> pending_; // Body-phase candidates, sorted, unique
   std::vector<Hit> hits_;
   Decision decision_ = Decision::Pass;
   bool finished_ = false;
-  bool passed_ = false;  // a pass rule matched: inspection of this request ended
+  bool passed_ = false; // a pass rule matched: inspection of this request ended
   bool scan_error_ = false;
   bool over_limit_ = false;
 };
@@ -99,7 +99,7 @@ class RequestInspection {
 // One per worker; not thread-safe. Every call runs to completion without blocking, so requests
 // of one worker share it while each keeps its own RequestInspection.
 class Inspector {
- public:
+public:
   explicit Inspector(InspectorOptions options);
   ~Inspector();
   Inspector(const Inspector&) = delete;
@@ -130,7 +130,7 @@ class Inspector {
   using Clock = std::chrono::steady_clock;
   void setClockForTesting(Clock::time_point (*now)()) { now_ = now; }
 
- private:
+private:
   bool prepare(const std::shared_ptr<const SignatureSet>& rules);
   void scanList(const SignatureSet& rules, uint32_t list, std::string_view data) noexcept;
   bool verifyRule(const SignatureSet& rules, uint32_t rule_index, const RequestView* request);
@@ -147,7 +147,7 @@ class Inspector {
 
   InspectorOptions options_;
   hs_scratch* scratch_ = nullptr;
-  std::weak_ptr<const SignatureSet> scratch_owner_;  // the rule set scratch_ was sized for
+  std::weak_ptr<const SignatureSet> scratch_owner_; // the rule set scratch_ was sized for
   bool scan_error_now_ = false;
   Verifier verifier_;
   BufferSet buffers_;
@@ -159,7 +159,7 @@ class Inspector {
   uint32_t generation_ = 0;
   std::vector<std::string> transformed_;
   std::vector<std::string> lowered_;
-  std::vector<uint32_t> list_mark_;  // generation at which transformed_/lowered_ were built
+  std::vector<uint32_t> list_mark_; // generation at which transformed_/lowered_ were built
   std::vector<uint32_t> lowered_mark_;
 
   struct Window {
@@ -172,4 +172,4 @@ class Inspector {
 
 const char* decisionName(Decision decision) noexcept;
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

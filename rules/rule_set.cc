@@ -1,19 +1,18 @@
 #include "rules/rule_set.h"
 
-#include <openssl/evp.h>
-
-#include <fmt/format.h>
-
 #include <chrono>
 #include <fstream>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
 
 namespace bulwark::rules {
 namespace {
 
 // Feeds file contents and settings into one SHA-256, for the rule set's content hash.
 class Hasher {
- public:
+public:
   Hasher() : context_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(context_, EVP_sha256(), nullptr); }
   ~Hasher() { EVP_MD_CTX_free(context_); }
   Hasher(const Hasher&) = delete;
@@ -42,7 +41,7 @@ class Hasher {
     return out;
   }
 
- private:
+private:
   EVP_MD_CTX* context_;
 };
 
@@ -97,14 +96,18 @@ ListVerdict checkDomainLists(const std::vector<RuleSet::DomainList>& lists, std:
   return verdict;
 }
 
-}  // namespace
+} // namespace
 
 Decision decisionFor(config::ListAction action) noexcept {
   switch (action) {
-    case config::ListAction::Reject: return Decision::Reject;
-    case config::ListAction::Drop: return Decision::Drop;
-    case config::ListAction::Alert: return Decision::Alert;
-    case config::ListAction::Allow: return Decision::Pass;
+  case config::ListAction::Reject:
+    return Decision::Reject;
+  case config::ListAction::Drop:
+    return Decision::Drop;
+  case config::ListAction::Alert:
+    return Decision::Alert;
+  case config::ListAction::Allow:
+    return Decision::Pass;
   }
   return Decision::Pass;
 }
@@ -233,14 +236,14 @@ RuleSetLoad loadRuleSet(const config::Inspection& inspection, uint64_t version) 
     hasher.add(list.case_sensitive ? "case" : "nocase");
   }
   for (const auto& list : inspection.ip_lists) {
-    set->ip_lists.push_back({list.file, list.action, IpSet::fromFile(list.file, load.list_problems)});
+    set->ip_lists.push_back(
+        {list.file, list.action, IpSet::fromFile(list.file, load.list_problems)});
     hasher.addFile(list.file);
   }
   set->hash = hasher.hex();
   load.rule_set = std::move(set);
-  load.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  load.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return load;
 }
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

@@ -25,14 +25,14 @@ namespace bulwark::rules {
 // What a list decided, and which entry made it decide.
 struct ListVerdict {
   Decision decision = Decision::Pass;
-  std::string_view file;   // the list file; empty when no list matched
-  uint32_t line = 0;       // the entry's line; 0 for "not on any allow list"
-  bool not_allowed = false;  // refused because allow lists exist and none matched
-  bool scan_error = false;   // a URL regex could not finish
+  std::string_view file;    // the list file; empty when no list matched
+  uint32_t line = 0;        // the entry's line; 0 for "not on any allow list"
+  bool not_allowed = false; // refused because allow lists exist and none matched
+  bool scan_error = false;  // a URL regex could not finish
 };
 
 class RuleSet {
- public:
+public:
   struct DomainList {
     std::string file;
     config::ListAction action = config::ListAction::Reject;
@@ -52,7 +52,7 @@ class RuleSet {
   };
 
   uint64_t version = 0;
-  std::string hash;  // SHA-256 of every input file's content and the settings that shape them
+  std::string hash; // SHA-256 of every input file's content and the settings that shape them
   std::shared_ptr<const SignatureSet> signatures;
   std::vector<DomainList> domain_lists;
   std::vector<UrlList> url_lists;
@@ -69,15 +69,15 @@ class RuleSet {
 
 // The outcome of loading a rule set, with everything that did not load and why.
 struct RuleSetLoad {
-  std::shared_ptr<const RuleSet> rule_set;  // null when the set as a whole could not be built
-  std::vector<RuleProblem> rule_problems;   // unsupported rules and rule errors, file order
+  std::shared_ptr<const RuleSet> rule_set; // null when the set as a whole could not be built
+  std::vector<RuleProblem> rule_problems;  // unsupported rules and rule errors, file order
   std::vector<ListProblem> list_problems;
   size_t rules_seen = 0;
   size_t rules_loaded = 0;
   size_t rules_disabled = 0;
-  std::map<std::string, size_t> unsupported;  // reason -> count
-  size_t errors = 0;                          // rule errors (the rule is left out)
-  double seconds = 0;                         // wall time to parse, load lists and compile
+  std::map<std::string, size_t> unsupported; // reason -> count
+  size_t errors = 0;                         // rule errors (the rule is left out)
+  double seconds = 0;                        // wall time to parse, load lists and compile
 
   bool ok() const noexcept { return rule_set != nullptr; }
 };
@@ -93,4 +93,4 @@ InspectorOptions inspectorOptions(const config::Inspection& inspection);
 // "reject" etc. for logs.
 Decision decisionFor(config::ListAction action) noexcept;
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

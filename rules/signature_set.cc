@@ -1,17 +1,16 @@
 #include "rules/signature_set.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <hs/hs.h>
-#include <openssl/evp.h>
-#include <pcre2.h>
-
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <hs/hs.h>
+#include <openssl/evp.h>
+#include <pcre2.h>
 
 #include "common/logging.h"
 #include "common/strings.h"
@@ -47,8 +46,8 @@ uint32_t pcreOptions(const Pcre& pcre) {
 pcre2_code* compilePcre(const Pcre& pcre, std::string& error) {
   int code = 0;
   PCRE2_SIZE offset = 0;
-  auto* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pcre.regex.data()),
-                                 pcre.regex.size(), pcreOptions(pcre), &code, &offset, nullptr);
+  auto* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pcre.regex.data()), pcre.regex.size(),
+                                 pcreOptions(pcre), &code, &offset, nullptr);
   if (compiled == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(code, message, sizeof(message));
@@ -78,9 +77,10 @@ bool chooseFastPattern(const Signature& signature, FastPattern& out) {
       if (content == nullptr || content->negated || content->pattern.empty()) {
         continue;
       }
-      const bool better = content->fast_pattern ? !explicit_choice
-                                                : !explicit_choice && (!found ||
-                                                  content->pattern.size() > out.literal.size());
+      const bool better =
+          content->fast_pattern
+              ? !explicit_choice
+              : !explicit_choice && (!found || content->pattern.size() > out.literal.size());
       if (!better) {
         continue;
       }
@@ -88,8 +88,8 @@ bool chooseFastPattern(const Signature& signature, FastPattern& out) {
       out.literal = content->pattern;
       if (content->fast_pattern_slice) {
         const auto [offset, length] = *content->fast_pattern_slice;
-        out.literal = content->pattern.substr(std::min<size_t>(offset, content->pattern.size()),
-                                              length);
+        out.literal =
+            content->pattern.substr(std::min<size_t>(offset, content->pattern.size()), length);
       }
       out.nocase = content->nocase;
       explicit_choice = content->fast_pattern;
@@ -134,8 +134,7 @@ bool provenByPrefilter(const Signature& signature, const std::string& literal) {
   }
   const auto* content = std::get_if<Content>(&signature.buffers[0].items[0]);
   if (content == nullptr || content->negated || content->startswith || content->endswith ||
-      content->offset || content->depth || content->relative() ||
-      content->pattern != literal) {
+      content->offset || content->depth || content->relative() || content->pattern != literal) {
     return false;
   }
   const bool flowbit_checks =
@@ -167,8 +166,8 @@ struct Literals {
 std::string cacheKey(const Literals& literals, unsigned mode) {
   std::string material = fmt::format("{}\n{}\n", hs_version(), mode);
   for (size_t i = 0; i < literals.patterns.size(); ++i) {
-    material += fmt::format("{}:{}:{}:", literals.ids[i], literals.flags[i],
-                            literals.patterns[i].size());
+    material +=
+        fmt::format("{}:{}:{}:", literals.ids[i], literals.flags[i], literals.patterns[i].size());
     material += literals.patterns[i];
   }
   return sha256Hex(material);
@@ -226,7 +225,7 @@ hs_database_t* compileLiterals(const Literals& literals, unsigned mode, std::str
   return db;
 }
 
-}  // namespace
+} // namespace
 
 SignatureSet::~SignatureSet() {
   for (auto& list : lists_) {
@@ -254,7 +253,8 @@ bool SignatureSet::AddressMatch::matches(const IpAddress& address) const noexcep
 
 namespace {
 
-bool compileAddresses(const AddressSpec& spec, SignatureSet::AddressMatch& out, std::string& error) {
+bool compileAddresses(const AddressSpec& spec, SignatureSet::AddressMatch& out,
+                      std::string& error) {
   for (const auto& range : spec.ranges) {
     std::string reason;
     const auto parsed = parseIpRange(range.text, reason);
@@ -267,18 +267,18 @@ bool compileAddresses(const AddressSpec& spec, SignatureSet::AddressMatch& out, 
   return true;
 }
 
-}  // namespace
+} // namespace
 
 // Turns signatures into rules with lists, literal tables and compiled pcres.
 class SignatureSetBuilder {
- public:
+public:
   SignatureSetBuilder(SignatureSet& set, std::vector<RuleProblem>& problems)
       : set_(set), problems_(problems) {}
 
   void addRule(Signature signature);
   bool buildDatabases(const CompileOptions& options);
 
- private:
+private:
   uint32_t listFor(const BufferMatch& match);
   bool compileMatch(const Signature& signature, const BufferMatch& match,
                     SignatureSet::CompiledMatch& out);
@@ -291,8 +291,8 @@ class SignatureSetBuilder {
   SignatureSet& set_;
   std::vector<RuleProblem>& problems_;
   std::map<std::string, uint32_t> list_ids_;
-  std::vector<Literals> literals_;                                // per list
-  std::vector<std::map<std::pair<std::string, bool>, unsigned>> literal_ids_;  // per list
+  std::vector<Literals> literals_;                                            // per list
+  std::vector<std::map<std::pair<std::string, bool>, unsigned>> literal_ids_; // per list
 };
 
 uint32_t SignatureSetBuilder::listFor(const BufferMatch& match) {
@@ -313,7 +313,7 @@ uint32_t SignatureSetBuilder::listFor(const BufferMatch& match) {
 }
 
 bool SignatureSetBuilder::compileMatch(const Signature& signature, const BufferMatch& match,
-                                  SignatureSet::CompiledMatch& out) {
+                                       SignatureSet::CompiledMatch& out) {
   out.list = listFor(match);
   const auto count = match.items.size();
   out.lowered.resize(count);
@@ -352,8 +352,8 @@ void SignatureSetBuilder::addFlowbits(SignatureSet::Rule& rule) {
     }
     std::vector<uint16_t> ids;
     for (const auto& name : flowbit.names) {
-      const auto [it, inserted] = set_.flowbit_names_.try_emplace(
-          name, static_cast<uint16_t>(set_.flowbit_names_.size()));
+      const auto [it, inserted] =
+          set_.flowbit_names_.try_emplace(name, static_cast<uint16_t>(set_.flowbit_names_.size()));
       ids.push_back(it->second);
     }
     const bool sets = flowbit.op == Flowbit::Op::Set || flowbit.op == Flowbit::Op::Unset ||
@@ -378,8 +378,8 @@ void SignatureSetBuilder::nominate(uint32_t rule_index) {
   }
   rule.proven_by_prefilter = provenByPrefilter(rule.signature, fast.literal);
   const auto list = rule.matches[fast.match].list;
-  const auto key = std::make_pair(fast.nocase ? toLowerAscii(fast.literal) : fast.literal,
-                                  fast.nocase);
+  const auto key =
+      std::make_pair(fast.nocase ? toLowerAscii(fast.literal) : fast.literal, fast.nocase);
   auto& ids = literal_ids_[list];
   const auto [it, inserted] = ids.try_emplace(key, static_cast<unsigned>(ids.size()));
   if (inserted) {
@@ -434,7 +434,8 @@ void SignatureSetBuilder::addRule(Signature signature) {
 }
 
 hs_database_t* SignatureSetBuilder::buildDatabase(const Literals& literals, unsigned mode,
-                                             const CompileOptions& options, std::string& error) {
+                                                  const CompileOptions& options,
+                                                  std::string& error) {
   std::string cache_path;
   if (!options.cache_dir.empty()) {
     cache_path = fmt::format("{}/{}.hsdb", options.cache_dir, cacheKey(literals, mode));
@@ -476,9 +477,10 @@ void SignatureSetBuilder::isolateBadLiterals(size_t list_index) {
       set_.rules_[rule].proven_by_prefilter = false;
       // The rule still loads, so this is a warning, not a problem that leaves it out.
       const auto& signature = set_.rules_[rule].signature;
-      log(LogArea::Rules).warn("{}:{}: sid {}: prefilter literal refused ({}); the rule is "
-                               "verified on every request instead",
-                               signature.file, signature.line, signature.sid, error);
+      log(LogArea::Rules)
+          .warn("{}:{}: sid {}: prefilter literal refused ({}); the rule is "
+                "verified on every request instead",
+                signature.file, signature.line, signature.sid, error);
     }
     list.pattern_rules[literals.ids[i]].clear();
   }
@@ -519,8 +521,8 @@ bool SignatureSetBuilder::buildDatabases(const CompileOptions& options) {
 }
 
 std::shared_ptr<const SignatureSet> SignatureSet::compile(std::vector<Signature> signatures,
-                                                const CompileOptions& options,
-                                                std::vector<RuleProblem>& problems) {
+                                                          const CompileOptions& options,
+                                                          std::vector<RuleProblem>& problems) {
   std::shared_ptr<SignatureSet> set(new SignatureSet());
   set->rules_.reserve(signatures.size());
   SignatureSetBuilder builder(*set, problems);
@@ -533,4 +535,4 @@ std::shared_ptr<const SignatureSet> SignatureSet::compile(std::vector<Signature>
   return set;
 }
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

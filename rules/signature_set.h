@@ -30,24 +30,24 @@ struct CompileOptions {
 };
 
 class SignatureSet {
- public:
+public:
   // One (buffer, transforms) pair that some rule inspects, with its prefilter database.
   struct List {
     Buffer buffer = Buffer::Uri;
     std::vector<Transform> transforms;
-    hs_database* block_db = nullptr;   // literals; pattern id = index into pattern_rules
-    hs_database* stream_db = nullptr;  // the same literals in streaming mode (request body only)
-    std::vector<std::vector<uint32_t>> pattern_rules;  // pattern id -> rules that it nominates
-    std::vector<uint32_t> unconditional;  // rules on this list with no literal to prefilter by
+    hs_database* block_db = nullptr;  // literals; pattern id = index into pattern_rules
+    hs_database* stream_db = nullptr; // the same literals in streaming mode (request body only)
+    std::vector<std::vector<uint32_t>> pattern_rules; // pattern id -> rules that it nominates
+    std::vector<uint32_t> unconditional; // rules on this list with no literal to prefilter by
   };
 
   // One BufferMatch of a rule with what matching needs beyond the Signature.
   struct CompiledMatch {
     uint32_t list = 0;
-    std::vector<std::string> lowered;        // per item: nocase content pattern in lower case
-    std::vector<pcre2_real_code_8*> pcres;   // per item: compiled pcre, or null
-    std::vector<uint8_t> relative_after;     // per item: some later item is relative
-    bool needs_lowered = false;              // some content is nocase
+    std::vector<std::string> lowered;      // per item: nocase content pattern in lower case
+    std::vector<pcre2_real_code_8*> pcres; // per item: compiled pcre, or null
+    std::vector<uint8_t> relative_after;   // per item: some later item is relative
+    bool needs_lowered = false;            // some content is nocase
   };
 
   // A rule header's addresses: in some include range (or no include ranges: any) and in no
@@ -62,12 +62,12 @@ class SignatureSet {
     Signature signature;
     AddressMatch source;
     AddressMatch destination;
-    bool checks_endpoints = false;  // the header names addresses or ports, not just any
+    bool checks_endpoints = false; // the header names addresses or ports, not just any
     Phase phase = Phase::Headers;
     std::vector<CompiledMatch> matches;
-    std::vector<std::pair<Flowbit::Op, std::vector<uint16_t>>> flowbits;  // names as bit ids
+    std::vector<std::pair<Flowbit::Op, std::vector<uint16_t>>> flowbits; // names as bit ids
     bool flowbit_any_of_check = false;
-    bool proven_by_prefilter = false;  // its prefilter literal is the whole rule
+    bool proven_by_prefilter = false; // its prefilter literal is the whole rule
     bool sets_flowbits = false;
     bool noalert = false;
   };
@@ -81,8 +81,8 @@ class SignatureSet {
   // sid; the rest still compile. Returns null only when the prefilter itself cannot be built,
   // with the reason in `problems`. Call from the control thread; it can take seconds.
   static std::shared_ptr<const SignatureSet> compile(std::vector<Signature> signatures,
-                                                const CompileOptions& options,
-                                                std::vector<RuleProblem>& problems);
+                                                     const CompileOptions& options,
+                                                     std::vector<RuleProblem>& problems);
 
   const std::vector<Rule>& rules() const noexcept { return rules_; }
   const std::vector<List>& lists() const noexcept { return lists_; }
@@ -98,7 +98,7 @@ class SignatureSet {
   // Hit counts for the disk cache, for tests and the log.
   size_t cacheHits() const noexcept { return cache_hits_; }
 
- private:
+private:
   friend class SignatureSetBuilder;
   SignatureSet() = default;
 
@@ -111,4 +111,4 @@ class SignatureSet {
   size_t cache_hits_ = 0;
 };
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

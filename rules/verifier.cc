@@ -1,16 +1,16 @@
 #include "rules/verifier.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include <algorithm>
+
+#include <pcre2.h>
 
 namespace bulwark::rules {
 namespace {
 
 struct Window {
   int64_t start = 0;
-  int64_t end = 0;  // exclusive: a match must end at or before it
+  int64_t end = 0; // exclusive: a match must end at or before it
 };
 
 // Where a content may match. Absolute: [offset, offset + depth) (Suricata counts depth from the
@@ -40,21 +40,26 @@ Window contentWindow(const Content& content, int64_t previous_end, int64_t size)
 
 bool sizeHolds(const SizeCheck& check, uint64_t size) {
   switch (check.op) {
-    case SizeCheck::Op::Eq: return size == check.lo;
-    case SizeCheck::Op::Lt: return size < check.lo;
-    case SizeCheck::Op::Gt: return size > check.lo;
-    case SizeCheck::Op::Le: return size <= check.lo;
-    case SizeCheck::Op::Ge: return size >= check.lo;
-    case SizeCheck::Op::Range: return size > check.lo && size < check.hi;
+  case SizeCheck::Op::Eq:
+    return size == check.lo;
+  case SizeCheck::Op::Lt:
+    return size < check.lo;
+  case SizeCheck::Op::Gt:
+    return size > check.lo;
+  case SizeCheck::Op::Le:
+    return size <= check.lo;
+  case SizeCheck::Op::Ge:
+    return size >= check.lo;
+  case SizeCheck::Op::Range:
+    return size > check.lo && size < check.hi;
   }
   return false;
 }
 
-}  // namespace
+} // namespace
 
 Verifier::Verifier(uint32_t recursion_limit, uint32_t pcre_match_limit)
-    : recursion_limit_(recursion_limit),
-      match_data_(pcre2_match_data_create(1, nullptr)),
+    : recursion_limit_(recursion_limit), match_data_(pcre2_match_data_create(1, nullptr)),
       match_context_(pcre2_match_context_create(nullptr)) {
   pcre2_set_match_limit(match_context_, pcre_match_limit);
   pcre2_set_depth_limit(match_context_, pcre_match_limit / 10);
@@ -143,8 +148,8 @@ bool Verifier::matchContent(size_t index, const Content& content, int64_t previo
 }
 
 bool Verifier::matchPcre(size_t index, const Pcre& pcre, int64_t previous_end) noexcept {
-  const auto start = pcre.relative ? static_cast<PCRE2_SIZE>(std::max<int64_t>(previous_end, 0))
-                                   : PCRE2_SIZE{0};
+  const auto start =
+      pcre.relative ? static_cast<PCRE2_SIZE>(std::max<int64_t>(previous_end, 0)) : PCRE2_SIZE{0};
   if (start > buffer_.size()) {
     return pcre.negated && matchFrom(index + 1, previous_end);
   }
@@ -169,4 +174,4 @@ bool Verifier::matchPcre(size_t index, const Pcre& pcre, int64_t previous_end) n
   return matchFrom(index + 1, static_cast<int64_t>(start + ovector[1]));
 }
 
-}  // namespace bulwark::rules
+} // namespace bulwark::rules

@@ -1,10 +1,11 @@
 // Inspection through the running gateway: signatures, domain, URL and IP lists, body scanning,
 // detect mode, and the EVE alert log. A recording upstream shows what got through.
 
-#include <boost/json/parse.hpp>
 #include <csignal>
-#include <fmt/format.h>
 #include <filesystem>
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/integration/gateway_fixture.h"
@@ -146,7 +147,7 @@ TEST_F(InspectionTest, DropClosesWithoutAnAnswer) {
 
   const auto [status, exit_code] = request({}, "/drop-me");
   EXPECT_EQ(status, 0);
-  EXPECT_EQ(exit_code, 52);  // curl: empty reply from server
+  EXPECT_EQ(exit_code, 52); // curl: empty reply from server
   EXPECT_TRUE(gateway_.waitForStat("ips.rq_dropped", 1));
   EXPECT_FALSE(upstreamSaw("drop-me"));
 }
@@ -181,7 +182,7 @@ TEST_F(InspectionTest, DomainAndUrlListsRefuseTheirEntries) {
   EXPECT_EQ(get("/", {"-H", "Host: www.EVIL.example"}), 403);
   EXPECT_EQ(get("/", {"-H", "Host: evil.example."}), 403);
   EXPECT_EQ(get("/", {"-H", "Host: notevil.example"}), 200);
-  EXPECT_EQ(get("/Admin/users.asp"), 403);  // the web tier ignores case, so does the list
+  EXPECT_EQ(get("/Admin/users.asp"), 403); // the web tier ignores case, so does the list
   EXPECT_EQ(get("/EXACT.asp"), 403);
   EXPECT_EQ(get("/exact.aspx"), 200);
   EXPECT_TRUE(gateway_.waitForStat("lists.rq_rejected", 4));
@@ -254,9 +255,10 @@ protected:
 
   // An HTTPS GET to `name` (sent as SNI and Host unless `host` overrides the Host header).
   std::pair<int, int> https(const std::string& name, const std::string& host = "") {
-    std::vector<std::string> args = {"-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                                     pki_.caCert(), "--resolve",
-                                     fmt::format("{}:{}:127.0.0.1", name, port_)};
+    std::vector<std::string> args = {
+        "-s",          "-o",           "/dev/null",
+        "-w",          "%{http_code}", "--cacert",
+        pki_.caCert(), "--resolve",    fmt::format("{}:{}:127.0.0.1", name, port_)};
     if (!host.empty()) {
       args.push_back("-H");
       args.push_back("Host: " + host);
@@ -276,7 +278,7 @@ TEST_F(InspectionTlsTest, AListedSniGetsNoRequestThrough) {
   const auto [status, exit_code] = https("bad.test");
   EXPECT_EQ(status, 0);
   EXPECT_NE(exit_code, 0);
-  EXPECT_EQ(https("sub.bad.test").first, 0);  // the list covers subdomains
+  EXPECT_EQ(https("sub.bad.test").first, 0); // the list covers subdomains
   EXPECT_TRUE(gateway_.waitForStat("lists.sni_rejected", 2));
   EXPECT_EQ(upstream_.requests().size(), 1U);
 }
@@ -285,7 +287,7 @@ TEST_F(InspectionTlsTest, DomainFrontingIsRefusedWhenSetTo) {
   ASSERT_NO_FATAL_FAILURE(startTlsGateway());
 
   EXPECT_EQ(https("good.test", "other.test").first, 403);
-  EXPECT_EQ(https("good.test", "GOOD.test:443").first, 200);  // the same host, normalised
+  EXPECT_EQ(https("good.test", "GOOD.test:443").first, 200); // the same host, normalised
   EXPECT_TRUE(gateway_.waitForStat("ips.domain_fronting", 1));
   const auto alerts = alertsFor(0);
   ASSERT_EQ(alerts.size(), 1U);
@@ -375,8 +377,9 @@ TEST_F(RuleReloadTest, ASetThatCannotLoadNeverReplacesTheRunningOne) {
 
 TEST_F(RuleReloadTest, SighupReloadsAndBadRulesAreReportedWithTheirLine) {
   ASSERT_NO_FATAL_FAILURE(startWith(rejectRule("/old", 1)));
-  dir_.write("reload.rules", rejectRule("/new", 2) + "alert http any any -> any any (msg:\"x\"; "
-                                                     "http.uri; content:\"a\"; bogus_kw; sid:3;)\n");
+  dir_.write("reload.rules", rejectRule("/new", 2) +
+                                 "alert http any any -> any any (msg:\"x\"; "
+                                 "http.uri; content:\"a\"; bogus_kw; sid:3;)\n");
   gateway_.process().signal(SIGHUP);
   EXPECT_TRUE(gateway_.waitForStat("rules.reload_success", 1));
   EXPECT_EQ(get("/new"), 403);
@@ -388,5 +391,5 @@ TEST_F(RuleReloadTest, SighupReloadsAndBadRulesAreReportedWithTheirLine) {
   EXPECT_TRUE(gateway_.process().running());
 }
 
-}  // namespace
-}  // namespace bulwark::testing
+} // namespace
+} // namespace bulwark::testing

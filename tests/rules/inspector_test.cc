@@ -1,18 +1,17 @@
-#include "rules/inspector.h"
-
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "rules/case_runner.h"
+#include "rules/inspector.h"
 #include "rules/rule_parser.h"
 
 namespace bulwark::rules {
 namespace {
 
 std::shared_ptr<const SignatureSet> compileText(const std::string& text,
-                                           const CompileOptions& options = {}) {
+                                                const CompileOptions& options = {}) {
   auto parsed = parseRules(text, "test.rules", ParseOptions{});
   for (const auto& problem : parsed.problems) {
     ADD_FAILURE() << problem.toString();
@@ -68,9 +67,8 @@ TEST(InspectorTest, FindsABodyPatternSplitAtEveryPosition) {
     OneRequest request;
     ASSERT_EQ(inspector.inspectHeaders(set, request.view, request.flow, request.state),
               Decision::Pass);
-    const auto first = inspector.inspectBody(request.view, request.flow,
-                                             std::string_view(body).substr(0, split), false,
-                                             request.state);
+    const auto first = inspector.inspectBody(
+        request.view, request.flow, std::string_view(body).substr(0, split), false, request.state);
     const auto match_end = body.find("alert") + 5;
     if (split >= match_end) {
       // The whole pattern is in the first chunk: decided before the chunk is forwarded.
@@ -78,9 +76,8 @@ TEST(InspectorTest, FindsABodyPatternSplitAtEveryPosition) {
       continue;
     }
     EXPECT_EQ(first, Decision::Pass) << "split " << split;
-    const auto second = inspector.inspectBody(request.view, request.flow,
-                                              std::string_view(body).substr(split), true,
-                                              request.state);
+    const auto second = inspector.inspectBody(
+        request.view, request.flow, std::string_view(body).substr(split), true, request.state);
     EXPECT_EQ(second, Decision::Drop) << "split " << split;
     ASSERT_EQ(request.state.hits().size(), 1U);
   }
@@ -109,8 +106,7 @@ TEST(InspectorTest, PcreMatchLimitFollowsTheScanErrorPolicy) {
     options.fail_open_on_scan_error = fail_open;
     Inspector inspector(options);
     OneRequest request(uri, "GET");
-    const auto decision =
-        inspector.inspectHeaders(set, request.view, request.flow, request.state);
+    const auto decision = inspector.inspectHeaders(set, request.view, request.flow, request.state);
     EXPECT_TRUE(request.state.scanError());
     EXPECT_EQ(decision, fail_open ? Decision::Pass : Decision::Reject);
   }
@@ -133,8 +129,8 @@ TEST(InspectorTest, ABadPcreIsReportedAndTheOtherRulesStillLoad) {
 }
 
 TEST(InspectorTest, CompiledDatabasesComeFromTheCacheTheSecondTime) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("bulwark-hs-cache-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("bulwark-hs-cache-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   CompileOptions options;
   options.cache_dir = dir.string();
@@ -144,7 +140,7 @@ alert http any any -> any any (msg:"b"; http.request_body; content:"payload"; si
   const auto first = compileText(text, options);
   EXPECT_EQ(first->cacheHits(), 0U);
   const auto second = compileText(text, options);
-  EXPECT_EQ(second->cacheHits(), 3U);  // the uri database, the body block and stream databases
+  EXPECT_EQ(second->cacheHits(), 3U); // the uri database, the body block and stream databases
 
   Inspector inspector(InspectorOptions{});
   OneRequest request("/cached");
@@ -154,7 +150,9 @@ alert http any any -> any any (msg:"b"; http.request_body; content:"payload"; si
 }
 
 Inspector::Clock::time_point fakeNow;
-Inspector::Clock::time_point readFakeNow() { return fakeNow; }
+Inspector::Clock::time_point readFakeNow() {
+  return fakeNow;
+}
 
 TEST(InspectorTest, ThresholdLimitsAlertsPerWindow) {
   const auto set = compileText(
@@ -188,8 +186,7 @@ TEST(InspectorTest, BodyPastTheLimitFollowsTheSetting) {
         inspector.inspectBody(request.view, request.flow, body, true, request.state);
     EXPECT_TRUE(request.state.bodyOverLimit());
     // The pattern lies past the limit: never scanned, so only the setting can refuse it.
-    EXPECT_EQ(decision,
-              over_limit == BodyOverLimit::Reject ? Decision::Reject : Decision::Pass);
+    EXPECT_EQ(decision, over_limit == BodyOverLimit::Reject ? Decision::Reject : Decision::Pass);
     EXPECT_TRUE(request.state.hits().empty());
   }
 }
@@ -205,5 +202,5 @@ TEST(InspectorTest, ARequestKeepsTheRuleSetItStartedWith) {
             Decision::Drop);
 }
 
-}  // namespace
-}  // namespace bulwark::rules
+} // namespace
+} // namespace bulwark::rules
