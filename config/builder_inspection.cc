@@ -18,7 +18,7 @@ constexpr auto kInspectionKeys =
     std::to_array<std::string_view>({"mode", "rules", "domain_lists", "url_lists", "ip_lists",
                                      "body_inspection_limit", "body_over_limit", "on_scan_error",
                                      "domain_fronting", "address_groups", "port_groups",
-                                     "cache_dir"});
+                                     "cache_dir", "disabled_sids"});
 constexpr auto kDomainListKeys =
     std::to_array<std::string_view>({"file", "action", "match_on", "subdomains"});
 constexpr auto kUrlListKeys = std::to_array<std::string_view>({"file", "action", "case_sensitive"});
@@ -139,6 +139,14 @@ void ConfigBuilder::readInspection(const Field& field) {
   }
   if (const Field* groups = map->value("port_groups")) {
     readGroups(*groups, inspection.port_groups);
+  }
+  if (const Field* sids = map->value("disabled_sids")) {
+    for (const Field& sid : reader_.list(*sids)) {
+      uint32_t value = 0;
+      if (reader_.readUint32(sid, value, 1, UINT32_MAX)) {
+        inspection.disabled_sids.push_back(value);
+      }
+    }
   }
   if (const Field* dir = map->value("cache_dir")) {
     if (reader_.readString(*dir, inspection.cache_dir)) {

@@ -178,6 +178,7 @@ struct Inspection {
   std::map<std::string, std::string> address_groups;  // rule variables: HOME_NET -> "[...]"
   std::map<std::string, std::string> port_groups;     // HTTP_PORTS -> "[80,8080]"
   std::string cache_dir;  // compiled rule databases; empty: no cache
+  std::vector<uint32_t> disabled_sids;  // rules left out although their files hold them
 };
 
 enum class DesyncMode { Monitor, Defensive, Strictest };

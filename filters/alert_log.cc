@@ -22,7 +22,10 @@ void openRecord(const AlertContext& context, std::string& out) {
   appendJsonField(out, "dest_ip", context.local_address);
   appendJsonField(out, "dest_port", context.local_port);
   out += ",\"proto\":\"TCP\"";
-  appendJsonField(out, "app_proto", context.method.empty() ? "tls" : "http");
+  // At accept (IP lists) nothing has been read yet: the protocol is not known.
+  const std::string_view app_proto =
+      !context.method.empty() ? "http" : (!context.sni.empty() ? "tls" : "unknown");
+  appendJsonField(out, "app_proto", app_proto);
 }
 
 // Everything after the "alert" object: http, tls and our own fields.

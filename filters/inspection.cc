@@ -46,7 +46,9 @@ InspectionStats::InspectionStats()
       sni_rejected(Stats::global().counter("lists.sni_rejected", "handshakes refused")),
       ip_rejected(Stats::global().counter("lists.cx_rejected", "connections refused by IP")),
       domain_fronting(Stats::global().counter("ips.domain_fronting",
-                                              "requests whose Host differs from the TLS SNI")) {}
+                                              "requests whose Host differs from the TLS SNI")),
+      alerts_suppressed(Stats::global().counter("ips.alerts_suppressed",
+                                                "alerts past the per-request cap, not logged")) {}
 
 InspectionStage::InspectionStage(const config::Inspection& config, std::shared_ptr<LineSink> alerts,
                                  const InspectionStats& stats)
@@ -82,6 +84,15 @@ AlertContext InspectionStage::alertContext(const ConnectionFacts& connection,
     context.rule_set_hash = rule_set_->hash;
   }
   return context;
+}
+
+void InspectionStage::refusalAlert(const AlertContext& context, bool body_over_limit) {
+  const PolicyAlert policy =
+      body_over_limit ? PolicyAlert{"body_over_limit", "inspection.body_over_limit", 0,
+                                    "body longer than body_inspection_limit"}
+                      : PolicyAlert{"scan_error", "inspection.on_scan_error", 0,
+                                    "a scan could not finish"};
+  formatPolicyAlert(context, policy, true, alert_lines_);
 }
 
 void InspectionStage::writeAlerts() {
@@ -158,6 +169,11 @@ Decision InspectionStage::finishSignatures(const rules::RequestInspection& inspe
       stats_.rq_would_block.inc();
     }
   }
+  // A refusal no rule decided (a scan that could not finish, fail-closed) still gets its line.
+  const auto hits = inspection.hits();
+  if (blocks(inspection.decision()) && (hits.empty() || !hits.back().enforced)) {
+    refusalAlert(context, inspection.bodyOverLimit());
+  }
   writeAlerts();
   return inspection.decision();
 }
@@ -198,6 +214,7 @@ Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
     return decision;
   }
   inspector_.inspectHeaders(rule_set_->signatures, request, state.flow, state.request);
+  stats_.alerts_suppressed.inc(state.request.alertsSuppressed());
   decision = std::max(decision, finishSignatures(state.request, context));
   if (decision == Decision::Reject) {
     stats_.rq_rejected.inc();
@@ -219,13 +236,17 @@ Decision InspectionStage::checkBody(const ConnectionFacts& connection,
                                     const rules::RequestView& request, std::string_view chunk,
                                     bool last, InspectionState& state) {
   const auto hits_before = state.request.hits().size();
+  const auto suppressed_before = state.request.alertsSuppressed();
   const bool over_before = state.request.bodyOverLimit();
   const auto decision = inspector_.inspectBody(request, state.flow, chunk, last, state.request);
+  stats_.alerts_suppressed.inc(state.request.alertsSuppressed() - suppressed_before);
   if (state.request.bodyOverLimit() && !over_before) {
     stats_.body_over_limit.inc();
   }
   const auto hits = state.request.hits();
-  if (hits.size() > hits_before) {
+  const bool refused_without_rule =
+      blocks(decision) && (hits.empty() || !hits.back().enforced) && state.request.finished();
+  if (hits.size() > hits_before || refused_without_rule) {
     const auto context = alertContext(connection, &request, state.tenant);
     for (size_t i = hits_before; i < hits.size(); ++i) {
       formatAlert(context, state.request.ruleSet()->rules()[hits[i].rule].signature,
@@ -233,6 +254,9 @@ Decision InspectionStage::checkBody(const ConnectionFacts& connection,
       if (hits[i].would_block && !hits[i].enforced) {
         stats_.rq_would_block.inc();
       }
+    }
+    if (refused_without_rule) {
+      refusalAlert(context, state.request.bodyOverLimit());
     }
     writeAlerts();
   }

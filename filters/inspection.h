@@ -33,6 +33,7 @@ struct InspectionStats {
   Counter& sni_rejected;    // handshakes refused by a domain list or a tls.sni rule
   Counter& ip_rejected;     // connections refused by an IP list
   Counter& domain_fronting; // SNI and Host named different hosts
+  Counter& alerts_suppressed; // alerts past the per-request cap, counted but not logged
 };
 
 // What the proxy knows of the downstream connection. Views must outlive each call.
@@ -91,6 +92,8 @@ private:
                                    std::string_view matched, const AlertContext& context);
   rules::Decision finishSignatures(const rules::RequestInspection& inspection,
                                    const AlertContext& context);
+  // The alert line of a refusal no rule decided: a failed scan, a body over the limit.
+  void refusalAlert(const AlertContext& context, bool body_over_limit);
   void writeAlerts();
 
   rules::InspectorOptions options_;

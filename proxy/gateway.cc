@@ -167,7 +167,9 @@ bool Gateway::buildRuntime(std::vector<std::string>& errors) {
 
 namespace {
 
-void logRuleLoad(const rules::RuleSetLoad& load) {
+// Every rule and list entry that did not load, then (when the set is put in service) the
+// summary line.
+void logRuleLoad(const rules::RuleSetLoad& load, bool applied) {
   auto& logger = log(LogArea::Rules);
   for (const auto& problem : load.rule_problems) {
     if (problem.severity == rules::RuleProblem::Severity::Error) {
@@ -179,7 +181,7 @@ void logRuleLoad(const rules::RuleSetLoad& load) {
   for (const auto& problem : load.list_problems) {
     logger.warn("list entry not loaded: {}", problem.toString());
   }
-  if (!load.ok()) {
+  if (!load.ok() || !applied) {
     return;
   }
   std::string unsupported;
@@ -198,7 +200,7 @@ void logRuleLoad(const rules::RuleSetLoad& load) {
 
 void Gateway::loadRules(std::vector<std::string>& errors) {
   auto load = rules::loadRuleSet(runtime_->config.inspection, ++rules_version_);
-  logRuleLoad(load);
+  logRuleLoad(load, true);
   if (!load.ok()) {
     errors.push_back("the rule set could not be compiled; see the rules log above");
     return;
@@ -210,7 +212,6 @@ void Gateway::loadRules(std::vector<std::string>& errors) {
 std::pair<unsigned, std::string> Gateway::reloadRules(std::string_view trigger) {
   log(LogArea::Rules).info("rule set reload started trigger={}", trigger);
   auto load = rules::loadRuleSet(runtime_->config.inspection, rules_version_ + 1);
-  logRuleLoad(load);
   // A rule file that went missing is not a rule set anyone meant to run.
   bool files_ok = true;
   for (const auto& problem : load.rule_problems) {
@@ -220,6 +221,7 @@ std::pair<unsigned, std::string> Gateway::reloadRules(std::string_view trigger) 
     files_ok = files_ok && problem.line != 0;
   }
   const bool ok = load.ok() && files_ok;
+  logRuleLoad(load, ok);
   std::string body = loadJson(load);
   last_reload_ = fmt::format(R"({{"trigger":"{}","result":"{}","load":{}}})", trigger,
                              ok ? "applied" : "refused", body);

@@ -42,11 +42,17 @@ RequestCase readCase(const YAML::Node& node, size_t index) {
   RequestCase out;
   out.line = node.Mark().line + 1;
   out.name = fmt::format("case {}", index + 1);
+  std::string unknown;
   for (const auto& entry : node) {
     const auto key = entry.first.as<std::string>();
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-      throw YAML::RepresentationException(entry.first.Mark(), "unknown key '" + key + "'");
+      unknown += (unknown.empty() ? "'" : ", '") + key + "'";
     }
+  }
+  if (!unknown.empty()) {
+    throw YAML::RepresentationException(
+        node.Mark(), "unknown key(s) " + unknown + "; a case has: name, method, uri, protocol, "
+                     "headers, body, body_chunks, sni, connection, client, expect");
   }
   if (node["name"])
     out.name = node["name"].as<std::string>();
@@ -82,6 +88,13 @@ CaseGroup readGroup(const YAML::Node& node, const std::string& file,
   if (!node.IsMap() || !node["cases"]) {
     errors.push_back(at(file, node) + ": expected a map with 'cases'");
     return group;
+  }
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>("");
+    if (key != "cases" && key != "rules") {
+      errors.push_back(at(file, entry.first) + ": unknown key '" + key +
+                       "' (a group has 'rules' and 'cases')");
+    }
   }
   if (node["rules"]) {
     group.rules_text = node["rules"].as<std::string>();
@@ -141,7 +154,7 @@ std::string buildRequest(const RequestCase& request_case, BuiltRequest& out) {
   if (!request_case.client.empty()) {
     const auto client = IpAddress::parse(request_case.client);
     if (!client) {
-      return "client is not an IP address";
+      return "client '" + request_case.client + "' is not an IP address";
     }
     for (int i = 0; i < 8; ++i) {
       view.client.address[i] = static_cast<uint8_t>(client->high >> (56 - 8 * i));

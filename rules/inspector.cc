@@ -160,6 +160,7 @@ void RequestInspection::reset() noexcept {
   body_seen_ = 0;
   pending_.clear();
   hits_.clear();
+  alerts_suppressed_ = 0;
   decision_ = Decision::Pass;
   finished_ = false;
   passed_ = false;
@@ -367,18 +368,15 @@ void Inspector::decide(const SignatureSet& rules, std::vector<uint32_t>& matched
     }
     // A threshold limits what is logged; a drop or reject rule still blocks.
     const bool logged = thresholdAllows(rule, request, false);
-    if (action == Action::Alert) {
-      if (logged) {
-        state.hits_.push_back({index, false, false});
-        state.decision_ = std::max(state.decision_, Decision::Alert);
+    // A request that matches hundreds of alert rules must not write hundreds of lines: past
+    // kMaxAlertsPerRequest alerts are only counted. A blocking rule is always recorded.
+    if (action == Action::Alert || options_.detect_only) {
+      if (logged && state.hits_.size() < kMaxAlertsPerRequest) {
+        state.hits_.push_back({index, false, action != Action::Alert});
+      } else if (logged) {
+        ++state.alerts_suppressed_;
       }
-      continue;
-    }
-    if (options_.detect_only) {
-      if (logged) {
-        state.hits_.push_back({index, false, true});
-        state.decision_ = std::max(state.decision_, Decision::Alert);
-      }
+      state.decision_ = std::max(state.decision_, logged ? Decision::Alert : state.decision_);
       continue;
     }
     state.hits_.push_back({index, true, true});

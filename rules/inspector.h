@@ -25,6 +25,10 @@ namespace bulwark::rules {
 // What inspection decided for a request (or a handshake). Alert means: pass, and log.
 enum class Decision : uint8_t { Pass, Alert, Reject, Drop };
 
+// At most this many alerts are recorded (and logged) per request, as Suricata's
+// packet_alert_max; the rest are counted in RequestInspection::alertsSuppressed().
+inline constexpr size_t kMaxAlertsPerRequest = 16;
+
 // One rule that matched and is to be logged. `enforced` is false for alert rules and, in detect
 // mode, for drop and reject rules that would have blocked.
 struct Hit {
@@ -75,6 +79,8 @@ public:
   std::span<const Hit> hits() const noexcept { return hits_; }
   const SignatureSet* ruleSet() const noexcept { return rules_.get(); }
   bool scanError() const noexcept { return scan_error_; }
+  // Alerts past kMaxAlertsPerRequest that were counted but not recorded.
+  uint32_t alertsSuppressed() const noexcept { return alerts_suppressed_; }
   bool bodyOverLimit() const noexcept { return over_limit_; }
   // True once a verdict other than Pass/Alert is reached: nothing more is inspected.
   bool finished() const noexcept { return finished_; }
@@ -89,6 +95,7 @@ private:
   uint64_t body_seen_ = 0;
   std::vector<uint32_t> pending_; // Body-phase candidates, sorted, unique
   std::vector<Hit> hits_;
+  uint32_t alerts_suppressed_ = 0;
   Decision decision_ = Decision::Pass;
   bool finished_ = false;
   bool passed_ = false; // a pass rule matched: inspection of this request ended

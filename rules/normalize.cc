@@ -11,9 +11,9 @@
 namespace bulwark::rules {
 namespace {
 
-// TODO(rules): Windows quirks that are flagged or left to rules, not normalised: Win32 strips a
-// trailing '.' or ' ' from each segment (flagged kAnomalyTrailingDotOrSpace), NTFS 8.3 short
-// names (`CLIENT~1`), `::$DATA` streams, IIS best-fit mapping of some %u code points to ASCII
+// TODO(rules): Windows quirks that are flagged or left to rules, not normalised: NTFS 8.3 short
+// names (`CLIENT~1`), named streams other than `::$DATA`, IIS best-fit mapping of some %u code
+// points to ASCII
 // (full-width '.' and '/'), and case folding beyond ASCII. Meanwhile an operator can refuse
 // kAnomalyNonAscii and kAnomalyUnicodeEscape on tenant listeners, and deny `~` and `::` in URL
 // lists.
@@ -235,8 +235,26 @@ private:
     if (segment == "." || segment == "..") {
       return removeDotSegment(segment.size() == 2);
     }
-    if (segment.back() == '.' || segment.back() == ' ') {
+    // Windows reads `secret.txt::$DATA` as `secret.txt`, and `admin.` or `admin ` as `admin`:
+    // a filter that compared the bytes as sent would be walked around, so they are stripped
+    // here, and the upstream gets the name Windows will open.
+    size_t end = segment.size();
+    constexpr std::string_view kDataStream = "::$DATA";
+    if (end > kDataStream.size() &&
+        iequals(segment.substr(end - kDataStream.size()), kDataStream)) {
+      end -= kDataStream.size();
+      out_.anomalies |= kAnomalyDataStream;
+    }
+    const size_t before_dots = end;
+    while (end > 0 && (segment[end - 1] == '.' || segment[end - 1] == ' ')) {
+      --end;
+    }
+    if (end != before_dots) {
       out_.anomalies |= kAnomalyTrailingDotOrSpace;
+    }
+    out_.path.resize(segment_start_ + end);
+    if (end == 0) {
+      return removeDotSegment(false);  // `...` is nothing but dots: the current folder
     }
     if (separator) {
       out_.path.push_back('/');
@@ -439,10 +457,10 @@ std::string_view pathVerdictName(PathVerdict verdict) noexcept {
 }
 
 std::string pathAnomalyNames(uint32_t anomalies) {
-  static constexpr std::array<std::string_view, 9> kNames = {
-      "encoded_slash", "double_encoded", "unicode_escape", "backslash",
-      "dot_segment",   "merged_slashes", "overlong_utf8",  "non_ascii",
-      "trailing_dot_or_space"};
+  static constexpr std::array<std::string_view, 10> kNames = {
+      "encoded_slash", "double_encoded", "unicode_escape",        "backslash",
+      "dot_segment",   "merged_slashes", "overlong_utf8",         "non_ascii",
+      "trailing_dot_or_space", "data_stream"};
   std::string out;
   for (size_t bit = 0; bit < kNames.size(); ++bit) {
     if ((anomalies & (1U << bit)) == 0) {

@@ -17,7 +17,8 @@ enum PathAnomaly : uint32_t {
   kAnomalyMergedSlashes = 1U << 5,    // '//' merged
   kAnomalyOverlongUtf8 = 1U << 6,     // overlong UTF-8 form of an ASCII byte decoded
   kAnomalyNonAscii = 1U << 7,         // decoded bytes above 0x7F
-  kAnomalyTrailingDotOrSpace = 1U << 8,  // a segment ending in '.' or ' ', which Win32 strips
+  kAnomalyTrailingDotOrSpace = 1U << 8,  // trailing '.' or ' ' of a segment stripped, as Win32 does
+  kAnomalyDataStream = 1U << 9,          // an NTFS `::$DATA` stream suffix stripped
 };
 
 // The anomalies a request-sanity stage answers 400 by default even though the path normalised:

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -284,22 +285,37 @@ RuleFileResult loadRuleFiles(const std::vector<std::string>& paths, const ParseO
   RuleFileResult result;
   try {
     std::vector<std::string> files;
+    std::set<std::filesystem::path> seen;
     for (const auto& path : paths) {
       auto expanded = expandPath(path);
       if (expanded.empty()) {
         result.problems.push_back(fileProblem(path, "no rule file at this path"));
       }
-      files.insert(files.end(), expanded.begin(), expanded.end());
+      // A file named twice (`a.rules ./a.rules`, or by two globs) is read once.
+      for (auto& file : expanded) {
+        std::error_code ec;
+        auto canonical = std::filesystem::weakly_canonical(file, ec);
+        if (seen.insert(ec ? std::filesystem::path(file) : canonical).second) {
+          files.push_back(std::move(file));
+        }
+      }
     }
 
-    // classification.config beside the rules, as rule sets ship it.
+    // classification.config beside the rules, as rule sets ship it: every folder that holds
+    // rule files is looked in, the first folder's entries winning.
     ParseOptions local = options;
     ClassificationTable classifications;
-    if (local.classifications == nullptr && !files.empty()) {
-      auto config = std::filesystem::path(files.front()).parent_path() / "classification.config";
-      if (auto text = readFile(config.string())) {
-        classifications = parseClassifications(*text);
-        local.classifications = &classifications;
+    if (local.classifications == nullptr) {
+      std::set<std::filesystem::path> folders;
+      for (const auto& file : files) {
+        const auto folder = std::filesystem::path(file).parent_path();
+        if (!folders.insert(folder).second) {
+          continue;
+        }
+        if (auto text = readFile((folder / "classification.config").string())) {
+          classifications.merge(parseClassifications(*text));
+          local.classifications = &classifications;
+        }
       }
     }
 

@@ -92,8 +92,9 @@ RuleFileResult parseRules(std::string_view text, std::string_view file_name,
 
 // Reads and parses rule files in order. A path may be a file, a directory (every *.rules in
 // it, sorted by name) or a glob ("rules/*.rules"). A duplicate (gid, sid) across all files is an
-// Error at its second occurrence. When options.classifications is null, a classification.config
-// beside the first rule file is read if present. A path that matches nothing or cannot be read
+// Error at its second occurrence; a file named twice is read once. When options.classifications
+// is null, the classification.config of every folder holding rule files is read if present (the
+// first folder's entry wins for a name in two). A path that matches nothing or cannot be read
 // is an Error with reason "file".
 RuleFileResult loadRuleFiles(const std::vector<std::string>& paths, const ParseOptions& options);
 

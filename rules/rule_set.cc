@@ -1,5 +1,6 @@
 #include "rules/rule_set.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -195,8 +196,17 @@ RuleSetLoad loadRuleSet(const config::Inspection& inspection, uint64_t version) 
   for (const auto& file : inspection.rules) {
     hasher.addFile(file);
   }
+  // Sids the operator switched off (a noisy rule of a public set) are left out like commented-out
+  // rules, and counted with them.
+  const auto disabled = std::erase_if(parsed.signatures, [&](const Signature& signature) {
+    return std::find(inspection.disabled_sids.begin(), inspection.disabled_sids.end(),
+                     signature.sid) != inspection.disabled_sids.end();
+  });
+  for (const auto sid : inspection.disabled_sids) {
+    hasher.add(fmt::format("disabled:{}", sid));
+  }
   load.rules_seen = parsed.rules_seen;
-  load.rules_disabled = parsed.disabled;
+  load.rules_disabled = parsed.disabled + disabled;
   load.rule_problems = std::move(parsed.problems);
 
   CompileOptions compile_options;

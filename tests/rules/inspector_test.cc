@@ -202,5 +202,42 @@ TEST(InspectorTest, ARequestKeepsTheRuleSetItStartedWith) {
             Decision::Drop);
 }
 
+TEST(InspectorTest, ALiteralThePrefilterRefusesLeavesTheRestOfTheSetWorking) {
+  // Longer than the prefilter library takes: that rule is verified without a prefilter.
+  const std::string long_content(20000, 'A');
+  const auto set = compileText(
+      "alert http any any -> any any (msg:\"long\"; http.uri; content:\"" + long_content +
+      "\"; sid:21;)\n"
+      "alert http any any -> any any (msg:\"short\"; http.uri; content:\"/short\"; sid:22;)\n");
+  ASSERT_NE(set, nullptr);
+  EXPECT_EQ(set->rules().size(), 2U);
+
+  Inspector inspector(InspectorOptions{});
+  OneRequest hit("/" + long_content, "GET");
+  inspector.inspectHeaders(set, hit.view, hit.flow, hit.state);
+  ASSERT_EQ(hit.state.hits().size(), 1U);
+  OneRequest other("/short", "GET");
+  inspector.inspectHeaders(set, other.view, other.flow, other.state);
+  ASSERT_EQ(other.state.hits().size(), 1U);
+  EXPECT_EQ(set->rules()[other.state.hits()[0].rule].signature.sid, 22U);
+}
+
+TEST(InspectorTest, AtMostSixteenAlertsAreRecordedPerRequest) {
+  std::string text;
+  for (int sid = 1; sid <= 40; ++sid) {
+    text += "alert http any any -> any any (msg:\"m\"; http.uri; content:\"/many\"; sid:" +
+            std::to_string(sid) + ";)\n";
+  }
+  text += "reject http any any -> any any (msg:\"r\"; http.uri; content:\"/many\"; sid:99;)\n";
+  const auto set = compileText(text);
+  Inspector inspector(InspectorOptions{});
+  OneRequest request("/many", "GET");
+  EXPECT_EQ(inspector.inspectHeaders(set, request.view, request.flow, request.state),
+            Decision::Reject);
+  EXPECT_EQ(request.state.hits().size(), kMaxAlertsPerRequest + 1);
+  EXPECT_EQ(request.state.alertsSuppressed(), 40U - kMaxAlertsPerRequest);
+  EXPECT_TRUE(request.state.hits().back().enforced);
+}
+
 } // namespace
 } // namespace bulwark::rules

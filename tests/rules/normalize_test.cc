@@ -127,9 +127,14 @@ constexpr auto kPathCases = std::to_array<PathCase>({
     {"LoneSurrogate", "/a%ud800", PathVerdict::BadEncoding, "", 0},
 
     // Segments Win32 would trim: kept, flagged.
-    {"ThreeDotsIsAName", "/a/.../b", PathVerdict::Ok, "/a/.../b", kT},
-    {"TrailingDot", "/admin./x", PathVerdict::Ok, "/admin./x", kT},
-    {"TrailingSpace", "/admin%20/x", PathVerdict::Ok, "/admin /x", kT},
+    {"ThreeDotsAreTheCurrentFolder", "/a/.../b", PathVerdict::Ok, "/a/b", kT | kDot},
+    {"TrailingDotStripped", "/admin./x", PathVerdict::Ok, "/admin/x", kT},
+    {"TrailingSpaceStripped", "/admin%20/x", PathVerdict::Ok, "/admin/x", kT},
+    {"TrailingDotsAndSpacesAtTheEnd", "/secret.txt.%20.", PathVerdict::Ok, "/secret.txt", kT},
+    {"DataStreamStripped", "/secret.txt::$DATA", PathVerdict::Ok, "/secret.txt",
+     kAnomalyDataStream},
+    {"DataStreamAnyCase", "/a.asp::$data", PathVerdict::Ok, "/a.asp", kAnomalyDataStream},
+    {"InnerDotsKept", "/a.b.c/d", PathVerdict::Ok, "/a.b.c/d", 0},
 
     // Not origin-form.
     {"AbsoluteForm", "http://blocked.example/", PathVerdict::NotOriginForm, "", 0},
@@ -184,7 +189,7 @@ TEST(NormalizeTest, ReusesTheOutputBuffer) {
   ASSERT_EQ(normalizePath("/client/demo/..%2fother/%u0041/./x", out), PathVerdict::Ok);
   EXPECT_EQ(out.path, "/client/other/A/x");
   ASSERT_EQ(normalizePath("/a%2e%2e/b", out), PathVerdict::Ok);
-  EXPECT_EQ(out.path, "/a../b");
+  EXPECT_EQ(out.path, "/a/b");  // Win32 strips the trailing dots of `a..`
   EXPECT_EQ(out.path.data(), buffer);
 }
 
