@@ -15,6 +15,14 @@ bool blocks(Decision decision) {
   return decision == Decision::Reject || decision == Decision::Drop;
 }
 
+// The answer the proxy gives a refused request, for the alert line: 0 when it closes instead.
+unsigned refusalStatus(const rules::RequestInspection& inspection) {
+  if (inspection.decision() != Decision::Reject) {
+    return 0;
+  }
+  return inspection.bodyOverLimit() && inspection.hits().empty() ? 413 : 403;
+}
+
 rules::IpAddress addressOf(const rules::Endpoint& endpoint) {
   in6_addr address{};
   std::memcpy(&address, endpoint.address, sizeof(endpoint.address));
@@ -163,8 +171,11 @@ Decision InspectionStage::finishSignatures(const rules::RequestInspection& inspe
     stats_.scan_error.inc();
   }
   const auto* signatures = inspection.ruleSet();
+  AlertContext blocked = context;
+  blocked.status = refusalStatus(inspection);
   for (const auto& hit : inspection.hits()) {
-    formatAlert(context, signatures->rules()[hit.rule].signature, hit.enforced, alert_lines_);
+    formatAlert(hit.enforced ? blocked : context, signatures->rules()[hit.rule].signature,
+                hit.enforced, alert_lines_);
     if (hit.would_block && !hit.enforced) {
       stats_.rq_would_block.inc();
     }
@@ -172,7 +183,7 @@ Decision InspectionStage::finishSignatures(const rules::RequestInspection& inspe
   // A refusal no rule decided (a scan that could not finish, fail-closed) still gets its line.
   const auto hits = inspection.hits();
   if (blocks(inspection.decision()) && (hits.empty() || !hits.back().enforced)) {
-    refusalAlert(context, inspection.bodyOverLimit());
+    refusalAlert(blocked, inspection.bodyOverLimit());
   }
   writeAlerts();
   return inspection.decision();
@@ -248,15 +259,18 @@ Decision InspectionStage::checkBody(const ConnectionFacts& connection,
       blocks(decision) && (hits.empty() || !hits.back().enforced) && state.request.finished();
   if (hits.size() > hits_before || refused_without_rule) {
     const auto context = alertContext(connection, &request, state.tenant);
+    AlertContext blocked = context;
+    blocked.status = refusalStatus(state.request);
     for (size_t i = hits_before; i < hits.size(); ++i) {
-      formatAlert(context, state.request.ruleSet()->rules()[hits[i].rule].signature,
-                  hits[i].enforced, alert_lines_);
+      formatAlert(hits[i].enforced ? blocked : context,
+                  state.request.ruleSet()->rules()[hits[i].rule].signature, hits[i].enforced,
+                  alert_lines_);
       if (hits[i].would_block && !hits[i].enforced) {
         stats_.rq_would_block.inc();
       }
     }
     if (refused_without_rule) {
-      refusalAlert(context, state.request.bodyOverLimit());
+      refusalAlert(blocked, state.request.bodyOverLimit());
     }
     writeAlerts();
   }

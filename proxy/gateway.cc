@@ -167,6 +167,23 @@ bool Gateway::buildRuntime(std::vector<std::string>& errors) {
 
 namespace {
 
+// Problem texts quote rule and list files, which may hold any bytes. Each byte above 0x7F is
+// written as the code point of that value (as the log lines' \u00XX escapes read), so the
+// answer is always valid UTF-8 JSON.
+json::string jsonText(std::string_view text) {
+  json::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      out.push_back(c);
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      out.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    }
+  }
+  return out;
+}
+
 // Every rule and list entry that did not load, then (when the set is put in service) the
 // summary line.
 void logRuleLoad(const rules::RuleSetLoad& load, bool applied) {
@@ -280,11 +297,11 @@ std::string Gateway::loadJson(const rules::RuleSetLoad& load) const {
   json::array problems;
   for (const auto& problem : load.rule_problems) {
     if (problem.severity == rules::RuleProblem::Severity::Error) {
-      problems.push_back(json::string(problem.toString()));
+      problems.push_back(jsonText(problem.toString()));
     }
   }
   for (const auto& problem : load.list_problems) {
-    problems.push_back(json::string(problem.toString()));
+    problems.push_back(jsonText(problem.toString()));
   }
   out["errors"] = std::move(problems);
   out["seconds"] = load.seconds;

@@ -123,6 +123,7 @@ TEST_F(InspectionTest, RejectedRequestNeverReachesTheUpstreamAndIsLogged) {
   EXPECT_EQ(alert.at("signature").as_string(), "TEST union select");
   EXPECT_EQ(alerts[0].at("http").as_object().at("url").as_string(),
             "/search?q=1%20UNION%20SELECT%20password");
+  EXPECT_EQ(alerts[0].at("http").as_object().at("status").as_int64(), 403);
   EXPECT_EQ(alerts[0].at("src_ip").as_string(), "127.0.0.1");
   EXPECT_EQ(alerts[0].at("rule_set").as_object().at("version").as_int64(), 1);
   EXPECT_TRUE(gateway_.waitForStat("ips.rq_rejected", 1));
