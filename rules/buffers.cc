@@ -91,18 +91,31 @@ std::optional<std::string_view> BufferSet::get(Buffer buffer) {
   if (buffer == Buffer::Payload) {
     buffer = Buffer::Start; // the same bytes: built once for both
   }
-  const auto index = static_cast<size_t>(buffer);
   if (buffer == Buffer::RequestBody) {
     return body_.empty() ? std::nullopt : std::optional<std::string_view>(body_);
   }
-  if (state_[index] == kUnbuilt) {
-    storage_[index].clear();
+  // Without a Cookie header, http.header holds the same bytes as http.header.raw: one copy.
+  if (buffer == Buffer::Header && !hasCookie()) {
+    buffer = Buffer::HeaderRaw;
+  }
+  const auto built = static_cast<size_t>(buffer);
+  if (state_[built] == kUnbuilt) {
+    storage_[built].clear();
     build(buffer);
   }
-  if (state_[index] != kPresent) {
+  if (state_[built] != kPresent) {
     return std::nullopt;
   }
-  return std::string_view(storage_[index]);
+  return std::string_view(storage_[built]);
+}
+
+bool BufferSet::hasCookie() const noexcept {
+  for (const auto& field : request_->headers) {
+    if (iequals(field.name, "cookie")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool BufferSet::appendHeaderValues(std::string_view name, std::string& out) const {
@@ -168,12 +181,15 @@ void BufferSet::build(Buffer buffer) {
     present = !request.headers.empty();
     break;
   case Buffer::Start:
-  case Buffer::Payload:
+  case Buffer::Payload: {
+    // The header lines are http.header.raw's: appended whole rather than field by field.
+    const auto raw = get(Buffer::HeaderRaw);
     out.append(request.method).append(" ").append(request.target);
     out.append(" ").append(request.protocol).append("\r\n");
-    appendHeaderLines(request.headers, true, out);
+    out.append(raw.value_or(std::string_view{}));
     out.append("\r\n");
     break;
+  }
   case Buffer::TlsSni:
     out.append(request.sni);
     present = !request.sni.empty();

@@ -43,6 +43,7 @@ class BufferSet {
 
  private:
   void build(Buffer buffer);
+  bool hasCookie() const noexcept;
   bool appendHeaderValues(std::string_view name, std::string& out) const;
 
   const RequestView* request_ = nullptr;
