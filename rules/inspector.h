@@ -173,6 +173,10 @@ private:
     Clock::time_point start;
     uint32_t count = 0;
   };
+  // TODO(rules): threshold and detection_filter windows are counted per worker, so a client
+  // whose connections land on several workers is counted that many times more slowly. Sharing
+  // them needs a lock-free table between workers; meanwhile an operator can divide `count` by
+  // the worker count for by_src rules that must be exact.
   std::unordered_map<uint64_t, Window> thresholds_;
   Clock::time_point (*now_)() = &Clock::now;
 };
