@@ -1,32 +1,21 @@
 #include "filters/inspection.h"
 
-#include <cstring>
-
 #include "common/logging.h"
 #include "common/strings.h"
-#include "rules/normalize.h"
 
 namespace bulwark::filters {
 namespace {
 
 using rules::Decision;
 
-bool blocks(Decision decision) {
-  return decision == Decision::Reject || decision == Decision::Drop;
-}
+using rules::blocks;
 
 // The answer the proxy gives a refused request, for the alert line: 0 when it closes instead.
 unsigned refusalStatus(const rules::RequestInspection& inspection) {
   if (inspection.decision() != Decision::Reject) {
     return 0;
   }
-  return inspection.bodyOverLimit() && inspection.hits().empty() ? 413 : 403;
-}
-
-rules::IpAddress addressOf(const rules::Endpoint& endpoint) {
-  in6_addr address{};
-  std::memcpy(&address, endpoint.address, sizeof(endpoint.address));
-  return rules::IpAddress::fromIn6(address);
+  return inspection.refusedOverLimit() ? 413 : 403;
 }
 
 std::string_view headerValue(const rules::RequestView& request, std::string_view name) {
@@ -67,9 +56,8 @@ void InspectionStage::setRuleSet(std::shared_ptr<const rules::RuleSet> rule_set)
   rule_set_ = std::move(rule_set);
 }
 
-AlertContext InspectionStage::alertContext(const ConnectionFacts& connection,
-                                           const rules::RequestView* request,
-                                           std::string_view tenant) const {
+AlertContext InspectionStage::alertContext(const AlertSubject& subject) const {
+  const auto& connection = subject.connection;
   AlertContext context;
   context.time = std::chrono::system_clock::now();
   context.connection_id = connection.id;
@@ -78,9 +66,9 @@ AlertContext InspectionStage::alertContext(const ConnectionFacts& connection,
   context.local_address = connection.local_address;
   context.local_port = connection.local_port;
   context.listener = connection.listener;
-  context.tenant = tenant;
+  context.tenant = subject.tenant;
   context.sni = connection.sni;
-  if (request != nullptr) {
+  if (const auto* request = subject.request) {
     context.host = request->host;
     context.url = request->target;
     context.method = request->method;
@@ -94,13 +82,32 @@ AlertContext InspectionStage::alertContext(const ConnectionFacts& connection,
   return context;
 }
 
-void InspectionStage::refusalAlert(const AlertContext& context, bool body_over_limit) {
-  const PolicyAlert policy =
-      body_over_limit ? PolicyAlert{"body_over_limit", "inspection.body_over_limit", 0,
-                                    "body longer than body_inspection_limit"}
-                      : PolicyAlert{"scan_error", "inspection.on_scan_error", 0,
-                                    "a scan could not finish"};
-  formatPolicyAlert(context, policy, true, alert_lines_);
+void InspectionStage::writeHitAlerts(const rules::RequestInspection& inspection, size_t first_hit,
+                                     bool newly_refused, const AlertSubject& subject) {
+  const auto hits = inspection.hits();
+  if (hits.size() <= first_hit && !newly_refused) {
+    return;
+  }
+  const auto context = alertContext(subject);
+  AlertContext blocked = context;
+  blocked.status = refusalStatus(inspection);
+  for (size_t i = first_hit; i < hits.size(); ++i) {
+    formatAlert(hits[i].enforced ? blocked : context,
+                inspection.ruleSet()->rules()[hits[i].rule].signature, hits[i].enforced,
+                alert_lines_);
+    if (hits[i].would_block && !hits[i].enforced) {
+      stats_.rq_would_block.inc();
+    }
+  }
+  if (newly_refused) {
+    const PolicyAlert policy =
+        inspection.bodyOverLimit()
+            ? PolicyAlert{"body_over_limit", "inspection.body_over_limit", 0,
+                          "body longer than body_inspection_limit"}
+            : PolicyAlert{"scan_error", "inspection.on_scan_error", 0, "a scan could not finish"};
+    formatPolicyAlert(blocked, policy, true, alert_lines_);
+  }
+  writeAlerts();
 }
 
 void InspectionStage::writeAlerts() {
@@ -111,7 +118,7 @@ void InspectionStage::writeAlerts() {
 }
 
 Decision InspectionStage::applyListVerdict(const rules::ListVerdict& verdict, std::string_view kind,
-                                           std::string_view matched, const AlertContext& context) {
+                                           std::string_view matched, const AlertSubject& subject) {
   if (verdict.scan_error) {
     stats_.scan_error.inc();
     if (!options_.fail_open_on_scan_error && !options_.detect_only) {
@@ -128,7 +135,7 @@ Decision InspectionStage::applyListVerdict(const rules::ListVerdict& verdict, st
   PolicyAlert policy{kind,
                      verdict.not_allowed ? std::string_view("not on any allow list") : verdict.file,
                      verdict.line, matched};
-  formatPolicyAlert(context, policy, block, alert_lines_);
+  formatPolicyAlert(alertContext(subject), policy, block, alert_lines_);
   writeAlerts();
   return block ? verdict.decision : Decision::Alert;
 }
@@ -137,9 +144,9 @@ Decision InspectionStage::checkClient(const ConnectionFacts& connection) {
   if (!rule_set_ || rule_set_->ip_lists.empty()) {
     return Decision::Pass;
   }
-  const auto verdict = rule_set_->checkIp(addressOf(connection.client));
+  const auto verdict = rule_set_->checkIp(rules::IpAddress::fromBytes(connection.client.address));
   const auto decision = applyListVerdict(verdict, "ip_list", connection.client_address,
-                                         alertContext(connection, nullptr, {}));
+                                         AlertSubject{connection, nullptr, {}});
   if (blocks(decision)) {
     stats_.ip_rejected.inc();
   }
@@ -150,14 +157,14 @@ Decision InspectionStage::checkHandshake(const ConnectionFacts& connection) {
   if (!rule_set_ || connection.sni.empty()) {
     return Decision::Pass;
   }
-  const auto context = alertContext(connection, nullptr, {});
-  const auto sni = rules::normalizeHost(connection.sni);
-  auto decision = applyListVerdict(rule_set_->checkSni(sni), "domain_list", sni, context);
+  const AlertSubject subject{connection, nullptr, {}};
+  const auto sni = connection.sni_host;
+  auto decision = applyListVerdict(rule_set_->checkSni(sni), "domain_list", sni, subject);
   if (!blocks(decision)) {
     rules::RequestInspection inspection;
     inspector_.inspectHandshake(rule_set_->signatures, sni, connection.client, connection.local,
                                 inspection);
-    decision = std::max(decision, finishSignatures(inspection, context));
+    decision = std::max(decision, finishSignatures(inspection, subject));
   }
   if (blocks(decision)) {
     stats_.sni_rejected.inc();
@@ -166,26 +173,14 @@ Decision InspectionStage::checkHandshake(const ConnectionFacts& connection) {
 }
 
 Decision InspectionStage::finishSignatures(const rules::RequestInspection& inspection,
-                                           const AlertContext& context) {
+                                           const AlertSubject& subject) {
   if (inspection.scanError()) {
     stats_.scan_error.inc();
   }
-  const auto* signatures = inspection.ruleSet();
-  AlertContext blocked = context;
-  blocked.status = refusalStatus(inspection);
-  for (const auto& hit : inspection.hits()) {
-    formatAlert(hit.enforced ? blocked : context, signatures->rules()[hit.rule].signature,
-                hit.enforced, alert_lines_);
-    if (hit.would_block && !hit.enforced) {
-      stats_.rq_would_block.inc();
-    }
-  }
-  // A refusal no rule decided (a scan that could not finish, fail-closed) still gets its line.
   const auto hits = inspection.hits();
-  if (blocks(inspection.decision()) && (hits.empty() || !hits.back().enforced)) {
-    refusalAlert(blocked, inspection.bodyOverLimit());
-  }
-  writeAlerts();
+  const bool refused_without_rule =
+      blocks(inspection.decision()) && (hits.empty() || !hits.back().enforced);
+  writeHitAlerts(inspection, 0, refused_without_rule, subject);
   return inspection.decision();
 }
 
@@ -196,28 +191,27 @@ Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
     return Decision::Pass;
   }
   stats_.rq_inspected.inc();
-  const auto context = alertContext(connection, &request, state.tenant);
+  const AlertSubject subject{connection, &request, state.tenant};
   auto decision = Decision::Pass;
   if (!request.host.empty()) {
     decision =
-        applyListVerdict(rule_set_->checkHost(request.host), "domain_list", request.host, context);
+        applyListVerdict(rule_set_->checkHost(request.host), "domain_list", request.host, subject);
   }
   // Domain fronting: the certificate was chosen for one name, the request asks for another.
   if (!blocks(decision) && !connection.sni.empty() && !request.host.empty() &&
-      domain_fronting_ != config::DomainFronting::Allow &&
-      !iequals(rules::normalizeHost(connection.sni), request.host)) {
+      domain_fronting_ != config::DomainFronting::Allow && connection.sni_host != request.host) {
     stats_.domain_fronting.inc();
     rules::ListVerdict fronting;
     fronting.decision =
         domain_fronting_ == config::DomainFronting::Reject ? Decision::Reject : Decision::Alert;
     fronting.file = "inspection.domain_fronting";
     decision =
-        std::max(decision, applyListVerdict(fronting, "domain_fronting", request.host, context));
+        std::max(decision, applyListVerdict(fronting, "domain_fronting", request.host, subject));
   }
   if (!blocks(decision)) {
     decision = std::max(
         decision, applyListVerdict(rule_set_->checkUrl(request.normalized_path, request.query),
-                                   "url_list", request.normalized_path, context));
+                                   "url_list", request.normalized_path, subject));
   }
   if (blocks(decision)) {
     stats_.list_rejected.inc();
@@ -226,7 +220,7 @@ Decision InspectionStage::checkRequest(const ConnectionFacts& connection,
   }
   inspector_.inspectHeaders(rule_set_->signatures, request, state.flow, state.request);
   stats_.alerts_suppressed.inc(state.request.alertsSuppressed());
-  decision = std::max(decision, finishSignatures(state.request, context));
+  decision = std::max(decision, finishSignatures(state.request, subject));
   if (decision == Decision::Reject) {
     stats_.rq_rejected.inc();
   } else if (decision == Decision::Drop) {
@@ -249,6 +243,7 @@ Decision InspectionStage::checkBody(const ConnectionFacts& connection,
   const auto hits_before = state.request.hits().size();
   const auto suppressed_before = state.request.alertsSuppressed();
   const bool over_before = state.request.bodyOverLimit();
+  const bool finished_before = state.request.finished();
   const auto decision = inspector_.inspectBody(request, state.flow, chunk, last, state.request);
   stats_.alerts_suppressed.inc(state.request.alertsSuppressed() - suppressed_before);
   if (state.request.bodyOverLimit() && !over_before) {
@@ -256,24 +251,9 @@ Decision InspectionStage::checkBody(const ConnectionFacts& connection,
   }
   const auto hits = state.request.hits();
   const bool refused_without_rule =
-      blocks(decision) && (hits.empty() || !hits.back().enforced) && state.request.finished();
-  if (hits.size() > hits_before || refused_without_rule) {
-    const auto context = alertContext(connection, &request, state.tenant);
-    AlertContext blocked = context;
-    blocked.status = refusalStatus(state.request);
-    for (size_t i = hits_before; i < hits.size(); ++i) {
-      formatAlert(hits[i].enforced ? blocked : context,
-                  state.request.ruleSet()->rules()[hits[i].rule].signature, hits[i].enforced,
-                  alert_lines_);
-      if (hits[i].would_block && !hits[i].enforced) {
-        stats_.rq_would_block.inc();
-      }
-    }
-    if (refused_without_rule) {
-      refusalAlert(blocked, state.request.bodyOverLimit());
-    }
-    writeAlerts();
-  }
+      !finished_before && blocks(decision) && (hits.empty() || !hits.back().enforced);
+  writeHitAlerts(state.request, hits_before, refused_without_rule,
+                 AlertSubject{connection, &request, state.tenant});
   if (decision == Decision::Reject) {
     stats_.rq_rejected.inc();
   } else if (decision == Decision::Drop) {

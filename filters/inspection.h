@@ -46,7 +46,8 @@ struct ConnectionFacts {
   uint16_t local_port = 0;
   rules::Endpoint client;
   rules::Endpoint local;
-  std::string_view sni;
+  std::string_view sni;      // as the client sent it, for the alert log
+  std::string_view sni_host; // normalised once (rules::normalizeHost), for matching
 };
 
 // Per-connection inspection state, reused from request to request.
@@ -86,14 +87,24 @@ public:
                             std::string_view chunk, bool last, InspectionState& state);
 
 private:
-  AlertContext alertContext(const ConnectionFacts& connection, const rules::RequestView* request,
-                            std::string_view tenant) const;
+  // What an alert line is about. The AlertContext is only built when a line is written, so a
+  // request that raises nothing costs no clock read and no header lookup.
+  struct AlertSubject {
+    const ConnectionFacts& connection;
+    const rules::RequestView* request = nullptr;
+    std::string_view tenant;
+  };
+
+  AlertContext alertContext(const AlertSubject& subject) const;
   rules::Decision applyListVerdict(const rules::ListVerdict& verdict, std::string_view kind,
-                                   std::string_view matched, const AlertContext& context);
+                                   std::string_view matched, const AlertSubject& subject);
+  // Counts a scan error and writes the alert lines of a head or handshake inspection.
   rules::Decision finishSignatures(const rules::RequestInspection& inspection,
-                                   const AlertContext& context);
-  // The alert line of a refusal no rule decided: a failed scan, a body over the limit.
-  void refusalAlert(const AlertContext& context, bool body_over_limit);
+                                   const AlertSubject& subject);
+  // Writes the alert lines of the hits from `first_hit` on, and of a refusal no rule decided
+  // (a failed scan, a body over the limit) when `newly_refused`.
+  void writeHitAlerts(const rules::RequestInspection& inspection, size_t first_hit,
+                      bool newly_refused, const AlertSubject& subject);
   void writeAlerts();
 
   rules::InspectorOptions options_;

@@ -93,9 +93,7 @@ rules::Endpoint toEndpoint(const tcp::endpoint& endpoint) {
   return out;
 }
 
-bool blocks(rules::Decision decision) {
-  return decision == rules::Decision::Reject || decision == rules::Decision::Drop;
-}
+using rules::blocks;
 
 } // namespace
 
@@ -147,6 +145,8 @@ asio::awaitable<void> Session::run() {
     // unrecognized_name) rather than closing right after it; until then the client completes
     // a handshake but never gets to send a request.
     facts_.sni = sni_;
+    sni_host_ = rules::normalizeHost(sni_);
+    facts_.sni_host = sni_host_;
     if (blocks(worker_.inspection().checkHandshake(facts_))) {
       log(LogArea::Filters).debug("[C{}] refused by sni policy sni={}", id_, sni_);
       stream_.close();
@@ -376,7 +376,6 @@ asio::awaitable<std::optional<Session::Next>> Session::inspectRequest() {
   auto& stage = worker_.inspection();
   const auto decision = stage.checkRequest(facts_, request_view_, inspection_);
   inspect_body_ = stage.inspectsBody(inspection_);
-  body_over_limit_ = false;
   if (decision == rules::Decision::Drop) {
     error_ = "dropped by policy";
     finishRequest(0);
@@ -397,7 +396,6 @@ bool Session::inspectBodyChunk(std::string_view chunk, bool last) {
   if (!blocks(decision)) {
     return true;
   }
-  body_over_limit_ = inspection_.request.bodyOverLimit() && inspection_.request.hits().empty();
   inspect_body_ = false;
   return false;
 }

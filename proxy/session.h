@@ -125,12 +125,12 @@ private:
 
   // What inspection sees: the connection, and views of the current request into parser_.
   std::string local_address_;
+  std::string sni_host_; // the SNI normalised once, for the domain lists
   filters::ConnectionFacts facts_;
   filters::InspectionState inspection_;
   std::vector<rules::HeaderField> header_fields_;
   rules::RequestView request_view_;
   bool inspect_body_ = false;
-  bool body_over_limit_ = false;
 
   // The current request, for the access log.
   uint64_t requests_ = 0;

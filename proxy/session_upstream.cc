@@ -207,7 +207,7 @@ asio::awaitable<Session::Next> Session::respondWithBodyError(BodyOutcome outcome
     finishRequest(0);
     co_return Next::Close;
   }
-  if (outcome == BodyOutcome::Blocked && body_over_limit_) {
+  if (outcome == BodyOutcome::Blocked && inspection_.request.refusedOverLimit()) {
     listener_.stats.rq_body_too_large.inc();
     co_return co_await respondLocally(413, "request body over the inspection limit", true);
   }

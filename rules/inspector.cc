@@ -1,7 +1,6 @@
 #include "rules/inspector.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include <hs/hs.h>
 
@@ -9,21 +8,6 @@
 
 namespace bulwark::rules {
 namespace {
-
-struct ScanContext {
-  Inspector* inspector;
-  const SignatureSet::List* list;
-  void (*add)(Inspector*, uint32_t);
-};
-
-int onPrefilterMatch(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
-                     unsigned int /*flags*/, void* context) {
-  auto* scan = static_cast<ScanContext*>(context);
-  for (const auto rule : scan->list->pattern_rules[id]) {
-    scan->add(scan->inspector, rule);
-  }
-  return 0;
-}
 
 bool hasFlowbitChecks(const SignatureSet::Rule& rule) {
   return std::any_of(rule.flowbits.begin(), rule.flowbits.end(), [](const auto& flowbit) {
@@ -99,17 +83,11 @@ bool portMatches(const PortSpec& spec, uint16_t port) {
   return !has_include || included;
 }
 
-IpAddress addressOf(const Endpoint& endpoint) {
-  in6_addr address{};
-  std::memcpy(&address, endpoint.address, sizeof(endpoint.address));
-  return IpAddress::fromIn6(address);
-}
-
 // The rule header against the connection: client to listener, or either way for "<>".
 bool endpointsMatch(const SignatureSet::Rule& rule, const RequestView& request) {
   const auto& header = rule.signature;
-  const auto client = addressOf(request.client);
-  const auto local = addressOf(request.local);
+  const auto client = IpAddress::fromBytes(request.client.address);
+  const auto local = IpAddress::fromBytes(request.local.address);
   const auto forward = rule.source.matches(client) && rule.destination.matches(local) &&
                        portMatches(header.source_ports, request.client.port) &&
                        portMatches(header.destination_ports, request.local.port);
@@ -213,6 +191,15 @@ bool Inspector::prepare(const std::shared_ptr<const SignatureSet>& set) {
   return true;
 }
 
+int Inspector::onPrefilterMatch(unsigned int id, unsigned long long /*from*/,
+                                unsigned long long /*to*/, unsigned int /*flags*/, void* context) {
+  auto* scan = static_cast<ScanContext*>(context);
+  for (const auto rule : scan->list->pattern_rules[id]) {
+    scan->inspector->addCandidate(rule);
+  }
+  return 0;
+}
+
 void Inspector::addCandidate(uint32_t rule) noexcept {
   if (candidate_mark_[rule] != generation_) {
     candidate_mark_[rule] = generation_;
@@ -228,8 +215,7 @@ void Inspector::scanList(const SignatureSet& rules, uint32_t list, std::string_v
   if (info.block_db == nullptr) {
     return;
   }
-  ScanContext context{this, &info,
-                      [](Inspector* self, uint32_t rule) { self->addCandidate(rule); }};
+  ScanContext context{this, &info};
   if (hs_scan(info.block_db, data.data(), static_cast<unsigned int>(data.size()), 0, scratch_,
               onPrefilterMatch, &context) != HS_SUCCESS) {
     scan_error_now_ = true;
@@ -572,8 +558,7 @@ void Inspector::scanBodyStream(const SignatureSet& set, RequestInspection& state
     scan_error_now_ = true;
     return;
   }
-  ScanContext context{this, &info,
-                      [](Inspector* self, uint32_t rule) { self->addCandidate(rule); }};
+  ScanContext context{this, &info};
   if (hs_scan_stream(state.stream_, data.data(), static_cast<unsigned int>(data.size()), 0,
                      scratch_, onPrefilterMatch, &context) != HS_SUCCESS) {
     scan_error_now_ = true;

@@ -25,6 +25,11 @@ namespace bulwark::rules {
 // What inspection decided for a request (or a handshake). Alert means: pass, and log.
 enum class Decision : uint8_t { Pass, Alert, Reject, Drop };
 
+// Whether `decision` refuses the request (or connection): Reject and Drop.
+inline bool blocks(Decision decision) noexcept {
+  return decision == Decision::Reject || decision == Decision::Drop;
+}
+
 // At most this many alerts are recorded (and logged) per request, as Suricata's
 // packet_alert_max; the rest are counted in RequestInspection::alertsSuppressed().
 inline constexpr size_t kMaxAlertsPerRequest = 16;
@@ -82,6 +87,11 @@ public:
   // Alerts past kMaxAlertsPerRequest that were counted but not recorded.
   uint32_t alertsSuppressed() const noexcept { return alerts_suppressed_; }
   bool bodyOverLimit() const noexcept { return over_limit_; }
+  // Refused because the body outgrew body_inspection_limit (body_over_limit: reject), not by a
+  // rule: the proxy answers 413.
+  bool refusedOverLimit() const noexcept {
+    return over_limit_ && decision_ == Decision::Reject && hits_.empty();
+  }
   // True once a verdict other than Pass/Alert is reached: nothing more is inspected.
   bool finished() const noexcept { return finished_; }
 
@@ -144,6 +154,13 @@ private:
   void decide(const SignatureSet& rules, std::vector<uint32_t>& matched, FlowState* flow,
               const RequestView* request, RequestInspection& state);
   bool thresholdAllows(const SignatureSet::Rule& rule, const RequestView* request, bool detection);
+  // The prefilter's match callback: every rule the matched literal nominates is a candidate.
+  struct ScanContext {
+    Inspector* inspector;
+    const SignatureSet::List* list;
+  };
+  static int onPrefilterMatch(unsigned int id, unsigned long long from, unsigned long long to,
+                              unsigned int flags, void* context);
   void addCandidate(uint32_t rule) noexcept;
   std::string_view lowered(uint32_t list, std::string_view data);
   std::optional<std::string_view> listData(const SignatureSet& rules, uint32_t list);

@@ -6,45 +6,20 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+
+#include "rules/content_hash.h"
 
 namespace bulwark::rules {
 namespace {
 
-// Feeds file contents and settings into one SHA-256, for the rule set's content hash.
-class Hasher {
-public:
-  Hasher() : context_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(context_, EVP_sha256(), nullptr); }
-  ~Hasher() { EVP_MD_CTX_free(context_); }
-  Hasher(const Hasher&) = delete;
-  Hasher& operator=(const Hasher&) = delete;
-
-  void add(std::string_view text) {
-    const auto size = fmt::format("{}:", text.size());
-    EVP_DigestUpdate(context_, size.data(), size.size());
-    EVP_DigestUpdate(context_, text.data(), text.size());
-  }
-  void addFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    add(path);
-    add(content.str());
-  }
-  std::string hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_DigestFinal_ex(context_, digest, &size);
-    std::string out;
-    for (unsigned int i = 0; i < size; ++i) {
-      out += fmt::format("{:02x}", digest[i]);
-    }
-    return out;
-  }
-
-private:
-  EVP_MD_CTX* context_;
-};
+// The content hash covers each file as it was read: its path, then its bytes.
+void addFile(ContentHash& hash, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  hash.add(path);
+  hash.add(content.str());
+}
 
 // One list's match, folded into the running verdict. True when the list checks end here.
 bool applyListMatch(config::ListAction action, std::string_view file, uint32_t line,
@@ -181,7 +156,7 @@ RuleSetLoad loadRuleSet(const config::Inspection& inspection, uint64_t version) 
   RuleSetLoad load;
   auto set = std::make_shared<RuleSet>();
   set->version = version;
-  Hasher hasher;
+  ContentHash hasher;
 
   ParseOptions parse_options;
   for (const auto& [name, value] : inspection.address_groups) {
@@ -194,7 +169,7 @@ RuleSetLoad loadRuleSet(const config::Inspection& inspection, uint64_t version) 
   }
   auto parsed = loadRuleFiles(inspection.rules, parse_options);
   for (const auto& file : inspection.rules) {
-    hasher.addFile(file);
+    addFile(hasher, file);
   }
   // Sids the operator switched off (a noisy rule of a public set) are left out like commented-out
   // rules, and counted with them.
@@ -225,30 +200,37 @@ RuleSetLoad loadRuleSet(const config::Inspection& inspection, uint64_t version) 
   }
   load.rules_loaded = set->signatures->rules().size();
 
+  // Each list file is read once: the same bytes are hashed and loaded.
+  const auto readList = [&](const std::string& path) {
+    auto text = readListFile(path, load.list_problems);
+    hasher.add(path);
+    hasher.add(text.value_or(""));
+    return text.value_or("");
+  };
   for (const auto& list : inspection.domain_lists) {
     DomainListOptions options;
     options.bare_names = list.subdomains ? BareNames::WithSubdomains : BareNames::Exact;
+    const auto text = readList(list.file);
     RuleSet::DomainList entry{list.file, list.action, false, false,
-                              DomainSet::fromFile(list.file, load.list_problems, options)};
+                              DomainSet::fromText(text, list.file, load.list_problems, options)};
     for (const auto where : list.match_on) {
       (where == config::MatchOn::Sni ? entry.on_sni : entry.on_host) = true;
     }
-    hasher.addFile(list.file);
     hasher.add(list.subdomains ? "subdomains" : "exact");
     set->domain_lists.push_back(std::move(entry));
   }
   for (const auto& list : inspection.url_lists) {
     UrlListOptions options;
     options.letter_case = list.case_sensitive ? UrlCase::Sensitive : UrlCase::Insensitive;
+    const auto text = readList(list.file);
     set->url_lists.push_back(
-        {list.file, list.action, UrlSet::fromFile(list.file, load.list_problems, options)});
-    hasher.addFile(list.file);
+        {list.file, list.action, UrlSet::fromText(text, list.file, load.list_problems, options)});
     hasher.add(list.case_sensitive ? "case" : "nocase");
   }
   for (const auto& list : inspection.ip_lists) {
+    const auto text = readList(list.file);
     set->ip_lists.push_back(
-        {list.file, list.action, IpSet::fromFile(list.file, load.list_problems)});
-    hasher.addFile(list.file);
+        {list.file, list.action, IpSet::fromText(text, list.file, load.list_problems)});
   }
   set->hash = hasher.hex();
   load.rule_set = std::move(set);

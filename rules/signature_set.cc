@@ -9,11 +9,11 @@
 
 #include <fmt/format.h>
 #include <hs/hs.h>
-#include <openssl/evp.h>
 #include <pcre2.h>
 
 #include "common/logging.h"
 #include "common/strings.h"
+#include "rules/content_hash.h"
 
 namespace bulwark::rules {
 namespace {
@@ -145,17 +145,6 @@ bool provenByPrefilter(const Signature& signature, const std::string& literal) {
          signature.source_ports.any() && signature.destination_ports.any();
 }
 
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += fmt::format("{:02x}", digest[i]);
-  }
-  return hex;
-}
-
 struct Literals {
   std::vector<std::string> patterns;
   std::vector<unsigned> flags;
@@ -164,13 +153,14 @@ struct Literals {
 
 // The cache key covers everything the database is built from, and the library version.
 std::string cacheKey(const Literals& literals, unsigned mode) {
-  std::string material = fmt::format("{}\n{}\n", hs_version(), mode);
+  ContentHash hash;
+  hash.add(hs_version());
+  hash.add(std::to_string(mode));
   for (size_t i = 0; i < literals.patterns.size(); ++i) {
-    material +=
-        fmt::format("{}:{}:{}:", literals.ids[i], literals.flags[i], literals.patterns[i].size());
-    material += literals.patterns[i];
+    hash.add(fmt::format("{}:{}", literals.ids[i], literals.flags[i]));
+    hash.add(literals.patterns[i]);
   }
-  return sha256Hex(material);
+  return hash.hex();
 }
 
 hs_database_t* loadCached(const std::string& path) {
